@@ -1,0 +1,136 @@
+"""The perfkit exception hierarchy.
+
+Every error a caller can cause is a :class:`PerfkitError`. Errors about data name *where* the
+problem is (a field path such as ``goals[3].weight``, or ``file:line:column`` for imported files)
+and *what* was wrong (the offending value and a reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "DocumentError",
+    "HierarchyLoopError",
+    "NotFoundError",
+    "PerfkitError",
+    "PhaseError",
+    "TransitionError",
+    "UnknownReferenceError",
+    "ValidationError",
+]
+
+_MISSING = object()
+
+
+def join_path(prefix: str, path: str) -> str:
+    """Join two field paths: ``join_path("goals[3]", "weight") == "goals[3].weight"``."""
+    if not prefix:
+        return path
+    if not path:
+        return prefix
+    if path.startswith("["):
+        return prefix + path
+    return f"{prefix}.{path}"
+
+
+class PerfkitError(Exception):
+    """Base class of every exception perfkit raises on purpose."""
+
+
+class ValidationError(PerfkitError):
+    """A value is not acceptable where it stands.
+
+    ``path`` names the field (``goals[3].weight``), ``value`` is what was found there and
+    ``reason`` says what is wrong with it, so ``str(err)`` reads
+    ``goals[3].weight: -0.2 is not positive``.
+    """
+
+    def __init__(self, path: str, value: object, reason: str) -> None:
+        self.path = path
+        self.value = value
+        self.reason = reason
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        shown = "" if self.value is _MISSING else f"{self.value!r} "
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{shown}{self.reason}"
+
+    def at(self, prefix: str) -> ValidationError:
+        """A copy of this error whose path is put below ``prefix``."""
+        clone = self.__class__.__new__(self.__class__)
+        clone.__dict__.update(self.__dict__)
+        clone.path = join_path(prefix, self.path)
+        Exception.__init__(clone, clone._message())
+        return clone
+
+    def __reduce__(self) -> tuple[object, ...]:  # pragma: no cover - pickling support
+        return (_rebuild, (self.__class__, self.__dict__))
+
+
+def _rebuild(cls: type[ValidationError], state: dict[str, object]) -> ValidationError:
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err._message())
+    return err
+
+
+class UnknownReferenceError(ValidationError):
+    """A field refers to something that does not exist (a manager id, a parent goal, a scale)."""
+
+
+class HierarchyLoopError(ValidationError):
+    """A hierarchy (reporting lines, org units, goal alignment) loops back on itself.
+
+    ``loop`` lists the ids around the loop, first id repeated at the end.
+    """
+
+    def __init__(self, path: str, loop: Sequence[str], what: str) -> None:
+        self.loop = tuple(loop)
+        super().__init__(path, _MISSING, f"{what} loops: {' -> '.join(self.loop)}")
+
+
+class NotFoundError(PerfkitError, LookupError):
+    """A query named an id that is not there."""
+
+    def __init__(self, what: str, key: str) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"no {what} with id {key!r}")
+
+
+class TransitionError(PerfkitError):
+    """A workflow was asked to move to a state it cannot reach from where it is."""
+
+    def __init__(
+        self, subject: str, current: str, target: str, allowed: Iterable[str], why: str = ""
+    ) -> None:
+        self.subject = subject
+        self.current = current
+        self.target = target
+        self.allowed = tuple(sorted(allowed))
+        options = ", ".join(self.allowed) if self.allowed else "none (final state)"
+        extra = f": {why}" if why else ""
+        super().__init__(
+            f"{subject}: cannot go from {current!r} to {target!r}{extra}; allowed from "
+            f"{current!r}: {options}"
+        )
+
+
+class PhaseError(PerfkitError):
+    """An action is not allowed in the review cycle's current phase."""
+
+
+class DocumentError(PerfkitError):
+    """A serialised document could not be read; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: Sequence[ValidationError], source: str = "document") -> None:
+        self.errors = tuple(errors)
+        self.source = source
+        lines = "\n".join(f"  {e}" for e in self.errors)
+        noun = "problem" if len(self.errors) == 1 else "problems"
+        super().__init__(f"{source}: {len(self.errors)} {noun}\n{lines}")
+
+
+MISSING = _MISSING

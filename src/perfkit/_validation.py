@@ -1,0 +1,214 @@
+"""Validators used by every domain class.
+
+Each validator is an attrs validator (``(instance, attribute, value) -> None``) that raises a
+:class:`~perfkit.ValidationError` naming the field, never a bare ``TypeError``/``ValueError``.
+Containers re-raise their items' errors below their own path with :func:`each`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+import attrs
+
+from ._errors import ValidationError
+
+T = TypeVar("T")
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+_ID_RE = re.compile(r"^[^\s].{0,199}$", re.DOTALL)
+
+
+def fail(attribute: attrs.Attribute[Any], value: object, reason: str) -> ValidationError:
+    return ValidationError(attribute.name, value, reason)
+
+
+def _type_name(kinds: tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def instance_of(*kinds: type) -> Validator:
+    """The value is an instance of one of ``kinds`` (``bool`` is never taken for a number)."""
+    numeric = any(k in (int, float, Decimal) for k in kinds)
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) and numeric and bool not in kinds:
+            raise fail(attribute, value, f"is not a {_type_name(kinds)}")
+        if not isinstance(value, kinds):
+            raise fail(attribute, value, f"is not a {_type_name(kinds)}")
+
+    return check
+
+
+def optional(inner: Validator) -> Validator:
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(inst, attribute, value)
+
+    return check
+
+
+def enum_member(kind: type[Enum]) -> Validator:
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            options = ", ".join(repr(m.value) for m in kind)
+            raise fail(attribute, value, f"is not a {kind.__name__} (one of {options})")
+
+    return check
+
+
+def identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An id: a non-empty string of at most 200 characters that does not start with a space."""
+    if not isinstance(value, str):
+        raise fail(attribute, value, "is not a string id")
+    if not _ID_RE.match(value):
+        raise fail(attribute, value, "is not a valid id (1-200 characters, no leading space)")
+
+
+def text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Free text: any string, empty included."""
+    if not isinstance(value, str):
+        raise fail(attribute, value, "is not a string")
+
+
+def non_empty_text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise fail(attribute, value, "is not a string")
+    if not value.strip():
+        raise fail(attribute, value, "must not be empty")
+
+
+def _finite_number(attribute: attrs.Attribute[Any], value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise fail(attribute, value, "is not a number")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise fail(attribute, value, "is not a finite number")
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise fail(attribute, value, "is not a finite number")
+    return float(value)
+
+
+def number(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finite int, float or Decimal (never a bool)."""
+    _finite_number(attribute, value)
+
+
+def positive(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if _finite_number(attribute, value) <= 0:
+        raise fail(attribute, value, "is not positive")
+
+
+def non_negative(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if _finite_number(attribute, value) < 0:
+        raise fail(attribute, value, "is negative")
+
+
+def between(low: float, high: float) -> Validator:
+    """A finite number in the closed range ``[low, high]``."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        v = _finite_number(attribute, value)
+        if not low <= v <= high:
+            raise fail(attribute, value, f"is not between {low:g} and {high:g}")
+
+    return check
+
+
+def decimal(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finite :class:`~decimal.Decimal` (floats never touch money)."""
+    if not isinstance(value, Decimal):
+        raise fail(attribute, value, "is not a Decimal")
+    if not value.is_finite():
+        raise fail(attribute, value, "is not a finite Decimal")
+
+
+def aware_datetime(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A timezone-aware :class:`~datetime.datetime`; naive datetimes are refused."""
+    if not isinstance(value, datetime):
+        raise fail(attribute, value, "is not a datetime")
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise fail(attribute, value, "is a naive datetime; give it a timezone")
+
+
+def a_date(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A calendar date (a datetime is not a date here: it would hide a time and a zone)."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise fail(attribute, value, "is not a date")
+
+
+def each(inner: Validator, *, label: str | None = None) -> Validator:
+    """Validate every item of a tuple, reporting ``field[i]`` for a bad one."""
+
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            raise fail(attribute, value, "is not a tuple")
+        for i, item in enumerate(value):
+            item_attr = _renamed(attribute, f"{label or attribute.name}[{i}]")
+            inner(inst, item_attr, item)
+
+    return check
+
+
+def unique_ids(key: Callable[[Any], str], what: str) -> Validator:
+    """The items of a tuple have distinct ids."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: Iterable[Any]) -> None:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(value):
+            k = key(item)
+            if k in seen:
+                first = f"{attribute.name}[{seen[k]}]"
+                raise ValidationError(
+                    f"{attribute.name}[{i}]", k, f"repeats the {what} id of {first}"
+                )
+            seen[k] = i
+
+    return check
+
+
+def _renamed(attribute: attrs.Attribute[Any], name: str) -> attrs.Attribute[Any]:
+    return attribute.evolve(name=name)
+
+
+def ordered(earlier: str, later: str, *, strict: bool = False) -> Callable[[Any], None]:
+    """A class-level check: field ``later`` does not come before field ``earlier``.
+
+    With ``strict=True`` it must come after it. ``None`` on either side passes.
+    """
+
+    def check(inst: Any) -> None:
+        a, b = getattr(inst, earlier), getattr(inst, later)
+        if a is None or b is None:
+            return
+        if strict and b <= a:
+            raise ValidationError(later, b, f"is not after {earlier} {a}")
+        if b < a:
+            raise ValidationError(later, b, f"is before {earlier} {a}")
+
+    return check
+
+
+def tuple_of(value: Iterable[T]) -> tuple[T, ...]:
+    """attrs converter: accept any iterable for a tuple field (but not a bare string)."""
+    if isinstance(value, str | bytes):
+        return value  # type: ignore[return-value]  # rejected by the field's validator
+    try:
+        return tuple(value)
+    except TypeError:
+        return value  # type: ignore[return-value]  # rejected by the field's validator
+
+
+def iter_errors(checks: Iterable[Callable[[], None]]) -> Iterator[ValidationError]:
+    for c in checks:
+        try:
+            c()
+        except ValidationError as e:
+            yield e

@@ -1,0 +1,1 @@
+"""Shared hypothesis strategies, one module per domain module (``tests.strategies.org`` ...)."""
