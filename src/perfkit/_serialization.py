@@ -14,6 +14,7 @@ Design notes (see docs/serialization.md for the published format):
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import types
@@ -80,7 +81,9 @@ class _Problems(Exception):
 # --- strict primitive hooks --------------------------------------------------------------
 
 
-def _s_str(obj: Any, _: Any) -> str:
+def _s_str(obj: Any, t: Any) -> str:
+    if t is not str and _is_enum(t):  # a StrEnum reaches the str hook first
+        return _enum_hook(t)(obj, t)  # type: ignore[return-value]
     if not isinstance(obj, str):
         raise ValidationError("", obj, "is not a string")
     return obj
@@ -164,6 +167,7 @@ def _is_enum(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, Enum)
 
 
+@functools.cache
 def _enum_hook(kind: type[Enum]) -> Callable[[Any, Any], Enum]:
     by_value = {m.value: m for m in kind}
     options = ", ".join(repr(m.value) for m in kind)
@@ -268,6 +272,7 @@ def _build(assume: tzinfo | None) -> cattrs.Converter:
     conv.register_unstructure_hook(FrozenMap, FrozenMap.to_dict)
     conv.register_structure_hook_factory(_is_enum, _enum_hook)
     conv.register_unstructure_hook_func(_is_enum, lambda e: e.value)
+    conv.register_unstructure_hook(str, str)  # a StrEnum member leaves as its plain value
     conv.register_structure_hook_factory(_is_var_tuple, lambda t: _tuple_hook(conv, t))
     conv.register_unstructure_hook_func(_is_var_tuple, lambda xs: [conv.unstructure(x) for x in xs])
     for members in _UNIONS:

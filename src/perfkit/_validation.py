@@ -196,14 +196,18 @@ def ordered(earlier: str, later: str, *, strict: bool = False) -> Callable[[Any]
     return check
 
 
-def tuple_of(value: Iterable[T]) -> tuple[T, ...]:
-    """attrs converter: accept any iterable for a tuple field (but not a bare string)."""
-    if isinstance(value, str | bytes):
-        return value  # type: ignore[return-value]  # rejected by the field's validator
+def tuple_of(value: Iterable[Any]) -> tuple[Any, ...]:
+    """attrs converter: accept any iterable (a list, a generator) for a tuple field.
+
+    A bare string or a non-iterable is passed through unchanged for the field's validator to
+    reject with a proper :class:`ValidationError`.
+    """
+    if isinstance(value, str | bytes | tuple):
+        return value  # type: ignore[return-value]
     try:
         return tuple(value)
     except TypeError:
-        return value  # type: ignore[return-value]  # rejected by the field's validator
+        return value  # type: ignore[return-value]
 
 
 def iter_errors(checks: Iterable[Callable[[], None]]) -> Iterator[ValidationError]:
