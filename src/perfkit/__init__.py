@@ -18,7 +18,6 @@ from .money import CURRENCIES, Money, SalaryBand, compa_ratio, minor_unit
 
 __all__ = [
     "CURRENCIES",
-    "SCHEMA_VERSION",
     "DocumentError",
     "FrozenMap",
     "HierarchyLoopError",
@@ -26,6 +25,7 @@ __all__ = [
     "NotFoundError",
     "PerfkitError",
     "PhaseError",
+    "SCHEMA_VERSION",
     "SalaryBand",
     "StateMachine",
     "TransitionError",
