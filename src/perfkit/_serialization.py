@@ -231,8 +231,7 @@ def _install_union(conv: cattrs.Converter, members: tuple[type, ...]) -> None:
         cls = by_tag.get(tag) if isinstance(tag, str) else None
         if cls is None:
             raise ValidationError("type", tag, f"is not one of {options}")
-        body = {k: v for k, v in obj.items() if k != "type"}
-        return conv.structure(body, cls)
+        return conv.structure(obj, cls)
 
     def unstructure_union(obj: Any) -> Any:
         if obj is None:
@@ -243,8 +242,25 @@ def _install_union(conv: cattrs.Converter, members: tuple[type, ...]) -> None:
     conv.register_structure_hook_func(matches, structure_union)
     conv.register_unstructure_hook_func(matches, unstructure_union)
     for m in members:
-        # A member unstructured on its own (as a document) carries its tag too.
+        # A member on its own (as a document) carries its tag too, and may be read back with it.
         conv.register_unstructure_hook(m, _tagged_member_unstructure(conv, m))
+        conv.register_structure_hook(m, _tagged_member_structure(conv, m))
+
+
+def _tagged_member_structure(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
+    base: Callable[[Any, Any], Any] = cattrs.gen.make_dict_structure_fn(
+        cls, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True
+    )
+    kind: str = cls.kind  # type: ignore[attr-defined]
+
+    def hook(obj: Any, t: Any) -> Any:
+        if isinstance(obj, dict) and "type" in obj:
+            if obj["type"] != kind:
+                raise ValidationError("type", obj["type"], f"is not {kind!r}")
+            obj = {k: v for k, v in obj.items() if k != "type"}
+        return base(obj, t)
+
+    return hook
 
 
 def _tagged_member_unstructure(conv: cattrs.Converter, cls: type) -> Callable[[Any], Any]:
@@ -261,6 +277,9 @@ def _build(assume: tzinfo | None) -> cattrs.Converter:
     conv.register_structure_hook(str, _s_str)
     conv.register_structure_hook(int, _s_int)
     conv.register_structure_hook(float, _s_float)
+    # A float field may hold an int or a Decimal: it always leaves as a float, so that equal
+    # objects give identical JSON.
+    conv.register_unstructure_hook(float, float)
     conv.register_structure_hook(bool, _s_bool)
     conv.register_structure_hook(Decimal, _s_decimal)
     conv.register_unstructure_hook(Decimal, str)
