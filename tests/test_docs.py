@@ -30,7 +30,9 @@ def test_page_examples_run(page: Path) -> None:
 
 
 def test_every_concept_page_has_a_runnable_example() -> None:
-    pages = [p for p in PAGES if p.parent.name == "docs" and p.stem not in {"index", "architecture"}]
+    pages = [
+        p for p in PAGES if p.parent.name == "docs" and p.stem not in {"index", "architecture"}
+    ]
     assert pages, "docs/ has no pages"
     missing = [p.name for p in pages if not python_blocks(p)]
     assert missing == []

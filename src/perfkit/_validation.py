@@ -87,13 +87,14 @@ def non_empty_text(_inst: object, attribute: attrs.Attribute[Any], value: object
 def _finite_number(attribute: attrs.Attribute[Any], value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise fail(attribute, value, "is not a number")
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise fail(attribute, value, "is not a finite number")
-        return float(value)
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise fail(attribute, value, "is not a finite number")
     if isinstance(value, float) and not math.isfinite(value):
         raise fail(attribute, value, "is not a finite number")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise fail(attribute, value, "is too large a number") from None
 
 
 def number(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -151,8 +152,13 @@ def each(inner: Validator, *, label: str | None = None) -> Validator:
         if not isinstance(value, tuple):
             raise fail(attribute, value, "is not a tuple")
         for i, item in enumerate(value):
-            item_attr = _renamed(attribute, f"{label or attribute.name}[{i}]")
-            inner(inst, item_attr, item)
+            try:
+                inner(inst, attribute, item)
+            except ValidationError:
+                # Only a failing item pays for the renamed attribute that puts its index in
+                # the path (copying an Attribute per item would dominate large collections).
+                inner(inst, _renamed(attribute, f"{label or attribute.name}[{i}]"), item)
+                raise
 
     return check
 

@@ -1,0 +1,143 @@
+"""The seeded sample organisation and CycleData's cross-reference checks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import perfkit
+from perfkit.dataset import CycleData
+from perfkit.goals import GoalSet, Owner, OwnerKind
+from perfkit.sample import COMPANY_ID, DEMO_DATE, sample_cycle
+
+
+@pytest.fixture(scope="module")
+def data() -> CycleData:
+    return sample_cycle()
+
+
+def test_sample_has_the_promised_shape(data: CycleData) -> None:
+    org = data.organisation
+    assert len(org.employees) == 60
+    assert max(org.depth(e.id) for e in org.employees) >= 2  # three levels or more
+    kinds = {g.owner.kind for g in data.goals.goals}
+    assert kinds == {OwnerKind.COMPANY, OwnerKind.UNIT, OwnerKind.EMPLOYEE}
+    days = sorted(c.at.date() for c in data.goals.check_ins)
+    assert (days[-1] - days[0]).days >= 80  # check-ins over a quarter
+    assert {type(e).__name__ for e in data.feedback.events} == {
+        "Praise",
+        "Note",
+        "Constructive",
+        "FeedbackRequest",
+        "FeedbackResponse",
+    }
+
+
+def test_every_individual_target_cascades_from_a_company_goal(data: CycleData) -> None:
+    goals = data.goals
+    company = [g.id for g in goals.goals if g.owner.kind is OwnerKind.COMPANY]
+    below = set().union(*({x.id for x in goals.descendants(c)} for c in company))
+    targets = [g for g in goals.goals if g.owner.kind is OwnerKind.EMPLOYEE and g.aligns_to]
+    assert targets
+    assert all(g.id in below for g in targets)
+
+
+def test_same_seed_same_bytes() -> None:
+    a, b = sample_cycle(40, seed=9), sample_cycle(40, seed=9)
+    assert a == b
+    assert perfkit.dumps(a) == perfkit.dumps(b)
+    assert sample_cycle(40, seed=10) != a
+
+
+def test_cycle_data_round_trips(data: CycleData) -> None:
+    text = perfkit.dumps(data)
+    back = perfkit.loads(text, CycleData)
+    assert back == data
+    assert perfkit.dumps(back) == text
+
+
+@settings(max_examples=10)
+@given(size=st.integers(min_value=2, max_value=150), seed=st.integers(0, 2**32))
+def test_any_size_and_seed_builds_valid_data(size: int, seed: int) -> None:
+    data = sample_cycle(size, seed=seed)
+    assert len(data.organisation.employees) == size
+
+
+@pytest.mark.parametrize("size", [1, 0, -5, True, 2.5, "60"])
+def test_bad_size_is_refused(size: object) -> None:
+    with pytest.raises(perfkit.ValidationError, match="size"):
+        sample_cycle(size)  # type: ignore[arg-type]
+
+
+def test_due_checkins_agree_with_a_brute_force_reading(data: CycleData) -> None:
+    """Listed people have no check-in since `since`; unlisted participants checked in on or
+    after the latest cadence day."""
+    on = DEMO_DATE
+    cycle = data.cycle
+    assert cycle.cadence is not None
+    zone = ZoneInfo(cycle.timezone)
+    window = cycle.window(perfkit.Phase.CHECK_INS)
+    assert window is not None
+    days = [d for d in cycle.cadence.occurrences(window.start, window.end) if d <= on]
+    owner = {g.id: g.owner.id for g in data.goals.goals}
+    last: dict[str, date] = {}
+    for c in data.goals.check_ins:
+        day = c.at.astimezone(zone).date()
+        who = owner[c.goal_id]
+        if day <= on and day > last.get(who, date.min):
+            last[who] = day
+    due = {d.employee_id: d for d in data.due_checkins(on)}
+    assert due  # the sample is built so that some people lapse
+    for person in data.participants(on):
+        missed = [d for d in days if d > last.get(person, date.min)]
+        if missed:
+            entry = due[person]
+            assert (entry.since, entry.due_on, entry.missed) == (missed[0], missed[-1], len(missed))
+            overdue = (on - missed[0]).days > cycle.grace_days
+            assert entry.status.value == ("overdue" if overdue else "due")
+        else:
+            assert person not in due
+
+
+def test_leavers_are_not_reminded(data: CycleData) -> None:
+    gone = [e for e in data.organisation.employees if not e.is_active(DEMO_DATE)]
+    listed = {d.employee_id for d in data.due_checkins(DEMO_DATE)}
+    assert not listed & {e.id for e in gone}
+
+
+def test_bad_references_are_all_reported_with_paths(data: CycleData) -> None:
+    goals = list(data.goals.goals)
+    i = next(n for n, g in enumerate(goals) if g.owner.kind is OwnerKind.EMPLOYEE)
+    goals[i] = attrs.evolve(goals[i], owner=Owner(kind=OwnerKind.EMPLOYEE, id="ghost"))
+    j = next(n for n, g in enumerate(goals) if g.owner.kind is OwnerKind.UNIT)
+    goals[j] = attrs.evolve(goals[j], owner=Owner(kind=OwnerKind.UNIT, id="nowhere"))
+    broken = attrs.evolve(data.goals, goals=goals)
+    assert isinstance(broken, GoalSet)
+    with pytest.raises(perfkit.DocumentError) as info:
+        attrs.evolve(data, goals=broken)
+    assert [str(e) for e in info.value.errors][:2] == [
+        f"goals.goals[{min(i, j)}].owner.id: "
+        + ("'ghost' is not an employee" if i < j else "'nowhere' is not an org unit"),
+        f"goals.goals[{max(i, j)}].owner.id: "
+        + ("'nowhere' is not an org unit" if i < j else "'ghost' is not an employee"),
+    ]
+
+
+def test_company_goals_name_the_root_unit(data: CycleData) -> None:
+    goals = list(data.goals.goals)
+    k = next(n for n, g in enumerate(goals) if g.owner.kind is OwnerKind.COMPANY)
+    assert goals[k].owner.id == COMPANY_ID
+    goals[k] = attrs.evolve(goals[k], owner=Owner(kind=OwnerKind.COMPANY, id="u01"))
+    with pytest.raises(perfkit.DocumentError, match=r"owner.id: 'u01' is not the company"):
+        attrs.evolve(data, goals=attrs.evolve(data.goals, goals=goals))
+
+
+def test_progress_is_reported_for_every_goal(data: CycleData) -> None:
+    as_of = datetime.combine(DEMO_DATE, time.max, tzinfo=ZoneInfo(data.cycle.timezone))
+    for g in data.goals.goals:
+        assert data.goals.progress(g.id, as_of=as_of).value >= 0.0
