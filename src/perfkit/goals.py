@@ -39,6 +39,7 @@ from ._errors import (
     UnknownReferenceError,
     ValidationError,
 )
+from .cycles import CycleAction, ReviewCycle
 from .events import StateMachine, WorkflowEvent
 from .metrics import (
     BinaryMetric,
@@ -172,6 +173,20 @@ def _note(value: object) -> None:
     v.non_empty_text(None, attrs.fields(WorkflowEvent).note, value)
 
 
+_SETTING = CycleAction.SET_GOALS
+# Moves that belong to setting goals together; every other move changes a goal that was set.
+_SETTING_MOVES = frozenset({_S.DRAFT, _S.PROPOSED, _S.AGREED})
+
+
+def _gate(cycle: ReviewCycle | None, action: CycleAction) -> None:
+    """With a cycle, refuse (``PhaseError``) a move its current stage does not allow."""
+    if cycle is None:
+        return
+    if not isinstance(cycle, ReviewCycle):
+        raise ValidationError("cycle", cycle, "is not a ReviewCycle")
+    cycle.check_allowed(action)
+
+
 @attrs.frozen(kw_only=True)
 class Goal:
     """An objective or key result with an owner, a metric, dates and a place in the cascade.
@@ -214,16 +229,27 @@ class Goal:
     # --- the workflow ----------------------------------------------------------------------
 
     def _move(
-        self, target: GoalStatus, actor: str, at: datetime, note: str = "", **changes: Any
+        self,
+        target: GoalStatus,
+        actor: str,
+        at: datetime,
+        note: str = "",
+        cycle: ReviewCycle | None = None,
+        **changes: Any,
     ) -> tuple[Goal, WorkflowEvent]:
+        _gate(cycle, _SETTING if target in _SETTING_MOVES else CycleAction.CHANGE_GOAL)
         event = GOAL_WORKFLOW.event(self.id, self.status, target, actor, at, note)
         return attrs.evolve(self, status=target, **changes), event
 
-    def propose(self, actor: str, at: datetime, note: str = "") -> tuple[Goal, WorkflowEvent]:
+    def propose(
+        self, actor: str, at: datetime, note: str = "", *, cycle: ReviewCycle | None = None
+    ) -> tuple[Goal, WorkflowEvent]:
         """draft → proposed: ``actor`` puts the goal forward; someone else must agree to it."""
-        return self._move(_S.PROPOSED, actor, at, note, proposed_by=actor)
+        return self._move(_S.PROPOSED, actor, at, note, cycle, proposed_by=actor)
 
-    def agree(self, actor: str, at: datetime, note: str = "") -> tuple[Goal, WorkflowEvent]:
+    def agree(
+        self, actor: str, at: datetime, note: str = "", *, cycle: ReviewCycle | None = None
+    ) -> tuple[Goal, WorkflowEvent]:
         """proposed → agreed, by the other party: the proposer cannot agree to their own goal.
 
         perfkit does not know the org chart here; the host checks that ``actor`` is the employee
@@ -238,32 +264,48 @@ class Goal:
                 (str(s) for s in GOAL_WORKFLOW.allowed(self.status)),
                 f"{actor!r} proposed it, so agreement needs the other party",
             )
-        return self._move(_S.AGREED, actor, at, note)
+        return self._move(_S.AGREED, actor, at, note, cycle)
 
-    def start(self, actor: str, at: datetime, note: str = "") -> tuple[Goal, WorkflowEvent]:
+    def start(
+        self, actor: str, at: datetime, note: str = "", *, cycle: ReviewCycle | None = None
+    ) -> tuple[Goal, WorkflowEvent]:
         """agreed → in_progress: work on the goal begins."""
-        return self._move(_S.IN_PROGRESS, actor, at, note)
+        return self._move(_S.IN_PROGRESS, actor, at, note, cycle)
 
-    def complete(self, actor: str, at: datetime, note: str = "") -> tuple[Goal, WorkflowEvent]:
+    def complete(
+        self, actor: str, at: datetime, note: str = "", *, cycle: ReviewCycle | None = None
+    ) -> tuple[Goal, WorkflowEvent]:
         """in_progress → completed: the goal was achieved (final)."""
-        return self._move(_S.COMPLETED, actor, at, note)
+        return self._move(_S.COMPLETED, actor, at, note, cycle)
 
-    def miss(self, actor: str, at: datetime, note: str = "") -> tuple[Goal, WorkflowEvent]:
+    def miss(
+        self, actor: str, at: datetime, note: str = "", *, cycle: ReviewCycle | None = None
+    ) -> tuple[Goal, WorkflowEvent]:
         """in_progress → missed: the goal was not achieved (final)."""
-        return self._move(_S.MISSED, actor, at, note)
+        return self._move(_S.MISSED, actor, at, note, cycle)
 
-    def archive(self, actor: str, at: datetime, note: str = "") -> tuple[Goal, WorkflowEvent]:
+    def archive(
+        self, actor: str, at: datetime, note: str = "", *, cycle: ReviewCycle | None = None
+    ) -> tuple[Goal, WorkflowEvent]:
         """Any state that is not final → archived: the goal no longer applies (a reorganisation,
         a dropped project). Archived goals leave rollups and weight sums."""
-        return self._move(_S.ARCHIVED, actor, at, note)
+        return self._move(_S.ARCHIVED, actor, at, note, cycle)
 
-    def reject(self, actor: str, at: datetime, note: str) -> tuple[Goal, WorkflowEvent]:
+    def reject(
+        self, actor: str, at: datetime, note: str, *, cycle: ReviewCycle | None = None
+    ) -> tuple[Goal, WorkflowEvent]:
         """proposed → draft: the proposal goes back to be reworked; ``note`` says why."""
         _note(note)
-        return self._move(_S.DRAFT, actor, at, note)
+        return self._move(_S.DRAFT, actor, at, note, cycle)
 
     def revise(
-        self, actor: str, at: datetime, reason: str, **changes: Any
+        self,
+        actor: str,
+        at: datetime,
+        reason: str,
+        *,
+        cycle: ReviewCycle | None = None,
+        **changes: Any,
     ) -> tuple[Goal, GoalRevision]:
         """A new version of the goal with ``changes`` applied and ``revision`` + 1.
 
@@ -272,6 +314,7 @@ class Goal:
         agreed again by the other party. A revised proposal is a counter-proposal (``actor``
         becomes the proposer). Completed, missed and archived goals cannot be revised.
         """
+        _gate(cycle, CycleAction.CHANGE_GOAL)
         if GOAL_WORKFLOW.is_final(self.status):
             raise TransitionError(
                 f"goal {self.id!r}",

@@ -60,8 +60,8 @@ class Employee:
 
     ``manager_id`` is the reporting line (``None`` at the top of a tree), ``unit_id`` the org unit
     the person belongs to. ``end_date`` is the last day of employment (inclusive), ``None`` while
-    employed. ``base_pay`` is annual base salary; ``band`` the salary range of the person's job,
-    in the same currency. ``attributes`` holds free ``str → str`` facts analytics group by
+    employed. ``base_pay`` is annual base salary (not negative); ``band`` the salary range of the
+    job, in the same currency. ``attributes`` holds free ``str → str`` facts analytics group by
     (location, gender, employment type).
     """
 
@@ -145,7 +145,7 @@ class Subordinate:
     depth: int = attrs.field(validator=_depth_at_least_one)
 
 
-def _each_a(kind: type) -> v.Validator:
+def _each_instance_of(kind: type) -> v.Validator:
     """Like ``v.each(v.instance_of(kind))``, without its per-item cost (100,000 employees)."""
     check_one = v.instance_of(kind)
 
@@ -221,12 +221,12 @@ class Organisation:
     units: tuple[OrgUnit, ...] = attrs.field(
         default=(),
         converter=v.tuple_of,
-        validator=[_each_a(OrgUnit), v.unique_ids(_id, "unit")],
+        validator=[_each_instance_of(OrgUnit), v.unique_ids(_id, "unit")],
     )
     employees: tuple[Employee, ...] = attrs.field(
         default=(),
         converter=v.tuple_of,
-        validator=[_each_a(Employee), v.unique_ids(_id, "employee")],
+        validator=[_each_instance_of(Employee), v.unique_ids(_id, "employee")],
     )
 
     def __attrs_post_init__(self) -> None:

@@ -22,6 +22,7 @@ import attrs
 
 from . import _validation as v
 from ._errors import NotFoundError, TransitionError, UnknownReferenceError, ValidationError
+from .cycles import CycleAction, ReviewCycle
 from .events import StateMachine, WorkflowEvent
 from .scales import Rating, ScaleCatalog, ScaleRef, _to_float
 
@@ -249,6 +250,15 @@ class ReviewForm:
         return tuple(c.id for c in self.criteria if c.id not in done)
 
 
+_ROLE_ACTION = {
+    ReviewerRole.SELF: CycleAction.SELF_REVIEW,
+    ReviewerRole.PEER: CycleAction.PEER_REVIEW,
+    ReviewerRole.UPWARD: CycleAction.PEER_REVIEW,
+    ReviewerRole.MANAGER: CycleAction.MANAGER_REVIEW,
+}
+"""The cycle action each reviewer role's review belongs to (upward reviews run with peer ones)."""
+
+
 def _check_actor(actor: object, at: object) -> tuple[str, datetime]:
     if not isinstance(actor, str) or not actor or actor[0].isspace():
         raise ValidationError("actor", actor, "is not a valid id")
@@ -374,9 +384,31 @@ class Review:
         moved = attrs.evolve(self, status=target, version=self.version + 1, **changes)
         return moved, event
 
-    def rate(self, criterion_id: str, rating: Rating, comment: str = "") -> Review:
+    def _gate(self, cycle: ReviewCycle | None, *actions: CycleAction) -> None:
+        """With a cycle, refuse (``PhaseError``) what its current stage does not allow."""
+        if cycle is None:
+            return
+        if not isinstance(cycle, ReviewCycle):
+            raise ValidationError("cycle", cycle, "is not a ReviewCycle")
+        if cycle.id != self.cycle_id:
+            raise ValidationError(
+                "cycle", cycle.id, f"is not this review's cycle {self.cycle_id!r}"
+            )
+        for action in actions:
+            cycle.check_allowed(action)
+
+    def rate(
+        self,
+        criterion_id: str,
+        rating: Rating,
+        comment: str = "",
+        *,
+        cycle: ReviewCycle | None = None,
+    ) -> Review:
         """A new review with ``criterion_id`` rated (replacing an earlier rating of it); only a
-        draft can be rated. Ratings are kept in criterion id order."""
+        draft can be rated. Ratings are kept in criterion id order. With ``cycle``, a rating
+        outside the review phases (after calibration closed, say) raises ``PhaseError``."""
+        self._gate(cycle, CycleAction.RATE, _ROLE_ACTION[self.role])
         new = CriterionRating(criterion_id=criterion_id, rating=rating, comment=comment)
         if self.status is not ReviewStatus.DRAFT:
             raise self._refuse(ReviewStatus.DRAFT, "only a draft review can be rated")
@@ -384,10 +416,13 @@ class Review:
         ratings = tuple(sorted([*kept, new], key=_criterion_id))
         return attrs.evolve(self, ratings=ratings, version=self.version + 1)
 
-    def submit(self, actor: str, at: datetime) -> tuple[Review, WorkflowEvent]:
+    def submit(
+        self, actor: str, at: datetime, *, cycle: ReviewCycle | None = None
+    ) -> tuple[Review, WorkflowEvent]:
         """The reviewer hands the review in: draft → submitted. A review without ratings is
-        refused."""
+        refused; with ``cycle``, so is one handed in outside its review phase."""
         actor, at = _check_actor(actor, at)
+        self._gate(cycle, _ROLE_ACTION[self.role])
         REVIEW_WORKFLOW.check(self.id, self.status, ReviewStatus.SUBMITTED)
         if actor != self.reviewer:
             raise self._refuse(
