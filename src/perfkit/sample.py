@@ -3,9 +3,10 @@
 ``sample_cycle(size=60, seed=2026)`` builds a company of ``size`` people: reporting lines with a
 span of control of 4 to 10, divisions and teams, pay in EUR or GBP with salary bands, company
 goals cascaded to divisions, teams and individuals (numeric, percentage, lower-is-better,
-milestone and binary metrics), bi-weekly check-ins over the first quarter of the check-in phase
-(some people lapse, so reminders are due), and feedback events (praise, constructive feedback,
-one-on-one notes, feedback requests and responses).
+milestone and binary metrics), bi-weekly check-ins through the check-in phase (some people
+lapse, so reminders are due), feedback events (praise, constructive feedback, one-on-one notes,
+feedback requests and responses) and year-end reviews (self, manager, peers) whose ratings carry
+each manager's own leniency.
 
 The same ``size`` and ``seed`` always give the same data (``random.Random(seed)``, no clock), so
 the demo, the tests and the benchmarks share it.
@@ -40,8 +41,16 @@ from .goals import Alignment, CheckIn, Goal, GoalSet, GoalStatus, Owner, OwnerKi
 from .metrics import BinaryMetric, Direction, Metric, Milestone, MilestoneMetric, NumericMetric
 from .money import Money, SalaryBand
 from .org import Employee, Organisation, OrgUnit
-from .reviews import Criterion, CriterionKind, ReviewForm
-from .scales import BUILTIN_SCALES, FIVE_POINT
+from .reviews import (
+    Criterion,
+    CriterionKind,
+    CriterionRating,
+    Review,
+    ReviewerRole,
+    ReviewForm,
+    ReviewStatus,
+)
+from .scales import BUILTIN_SCALES, FIVE_POINT, Rating
 
 __all__ = ["COMPANY_ID", "DEMO_DATE", "sample_cycle"]
 
@@ -53,8 +62,9 @@ DEMO_DATE = date(2026, 4, 30)
 
 _TZ = "Europe/Paris"
 _YEAR = 2026
+_YEAR_END = date(2026, 12, 31)
 _CHECKIN_START = date(2026, 2, 2)  # a Monday: bi-weekly check-ins fall on Mondays
-_QUARTER_END = date(2026, 4, 30)
+_CHECKIN_END = date(2026, 11, 30)  # the end of the check-in phase
 
 _FIRST = [
     "Ada",
@@ -193,7 +203,7 @@ def _cycle() -> ReviewCycle:
         cadence=Cadence.biweekly(),
         timezone=_TZ,
         grace_days=7,
-        stage=CycleStage.CHECK_INS,
+        stage=CycleStage.CALIBRATION,
     )
 
 
@@ -290,6 +300,7 @@ def _organisation(size: int, rng: random.Random) -> tuple[Organisation, list[int
                     "location": location,
                     "gender": _GENDERS[rng.randrange(len(_GENDERS))],
                     "employment": "part_time" if rng.random() < 0.1 else "full_time",
+                    "potential": str(rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5))),
                 },
             )
         )
@@ -492,8 +503,8 @@ def _check_ins(
     rng: random.Random,
 ) -> list[CheckIn]:
     assert cycle.cadence is not None
-    days = cycle.cadence.occurrences(_CHECKIN_START, _QUARTER_END)
-    span = (_QUARTER_END - _CHECKIN_START).days
+    days = cycle.cadence.occurrences(_CHECKIN_START, _CHECKIN_END)
+    span = (_CHECKIN_END - _CHECKIN_START).days
     diligence = {e.id: rng.choice((0.95, 0.9, 0.8, 0.6, 0.3)) for e in org.employees}
     by_id = {e.id: e for e in org.employees}
     out: list[CheckIn] = []
@@ -506,7 +517,7 @@ def _check_ins(
             late = day + timedelta(days=rng.randint(0, 3))
             if late < owner.hire_date or (owner.end_date and late > owner.end_date):
                 continue
-            if late > _QUARTER_END or rng.random() > diligence[owner.id]:
+            if late > _CHECKIN_END or rng.random() > diligence[owner.id]:
                 continue
             author = (
                 owner.id if rng.random() < 0.8 or owner.manager_id is None else owner.manager_id
@@ -625,6 +636,51 @@ def _form() -> ReviewForm:
     )
 
 
+def _reviews(
+    org: Organisation, targets: dict[str, tuple[str, float]], rng: random.Random
+) -> list[Review]:
+    """Year-end reviews: a self review, the manager's and up to two peers', all submitted.
+
+    Ratings follow each person's final attainment, bent by who rates: every manager has a
+    leniency of their own (so rater effects are there to find), people rate themselves a little
+    higher, and every rating has some noise.
+    """
+    leniency = {e.id: round(rng.gauss(0.0, 0.45), 2) for e in org.employees}
+    ref = FIVE_POINT.ref
+    out: list[Review] = []
+    for e in org.employees:
+        if e.manager_id is None or f"{e.id}-g1" not in targets or not e.is_active(_YEAR_END):
+            continue
+        _, final = targets[f"{e.id}-g1"]
+        level = 3 + (final - 0.85) / 0.3
+        peers = [p.id for p in org.direct_reports(e.manager_id) if p.id != e.id]
+        raters = [(e.id, ReviewerRole.SELF, 0.4), (e.manager_id, ReviewerRole.MANAGER, None)]
+        raters += [
+            (p, ReviewerRole.PEER, 0.0) for p in sorted(rng.sample(peers, min(2, len(peers))))
+        ]
+        for reviewer, role, bias in raters:
+            shift = leniency[reviewer] if bias is None else bias
+            ratings = []
+            for criterion, noise in (("collaboration", 0.7), ("goals", 0.35), ("ownership", 0.7)):
+                value = round(level + shift + rng.gauss(0.0, noise))
+                rating = Rating(scale=ref, value=float(min(5, max(1, value))))
+                ratings.append(CriterionRating(criterion_id=criterion, rating=rating))
+            out.append(
+                Review(
+                    id=f"r-{e.id}-{role.value}-{reviewer}",
+                    cycle_id="fy2026",
+                    form_id="annual-2026",
+                    subject=e.id,
+                    reviewer=reviewer,
+                    role=role,
+                    ratings=tuple(ratings),
+                    status=ReviewStatus.SUBMITTED,
+                    version=4,
+                )
+            )
+    return out
+
+
 def sample_cycle(size: int = 60, *, seed: int = 2026) -> CycleData:
     """A realistic sample organisation of ``size`` people and its 2026 review cycle.
 
@@ -647,4 +703,5 @@ def sample_cycle(size: int = 60, *, seed: int = 2026) -> CycleData:
         feedback=FeedbackLog(events=_feedback(org, rng)),
         scales=BUILTIN_SCALES,
         forms=(_form(),),
+        reviews=_reviews(org, targets, rng),
     )
