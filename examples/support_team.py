@@ -31,7 +31,6 @@ from perfkit import (
     ReviewCycle,
 )
 
-UTC = UTC
 Q1 = {"start_date": date(2026, 1, 1), "end_date": date(2026, 3, 31)}
 
 

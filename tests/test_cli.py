@@ -84,3 +84,18 @@ def test_python_dash_m() -> None:
     )
     assert done.returncode == 0
     assert "demo" in done.stdout
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    exe = Path(sys.executable).with_name("perfkit")
+    with subprocess.Popen(
+        [str(exe), "demo", "--size", "400", "--full"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # like `perfkit demo | head -1`
+        assert proc.wait(timeout=120) == 0
+        assert proc.stderr.read() == b""

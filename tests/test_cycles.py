@@ -432,9 +432,10 @@ def test_overlapping_phases_and_sparse_cycles_are_fine() -> None:
         ({"timezone": "Europe"}, "timezone: 'Europe' is not an IANA time zone name"),
         ({"timezone": "localtime"}, "timezone: 'localtime' names the host's zone"),
         ({"timezone": None}, "timezone: None is not a string"),
-        ({"grace_days": -1}, "grace_days: -1 is negative"),
-        ({"grace_days": 2.5}, "grace_days: 2.5 is not a int"),
-        ({"grace_days": True}, "grace_days: True is not a int"),
+        ({"grace_days": -1}, "grace_days: -1 is not between 0 and 366"),
+        ({"grace_days": 10**12}, "grace_days: 1000000000000 is not between 0 and 366"),
+        ({"grace_days": 2.5}, "grace_days: 2.5 is not an int"),
+        ({"grace_days": True}, "grace_days: True is not an int"),
         ({"cadence": "FREQ=WEEKLY"}, "cadence: 'FREQ=WEEKLY' is not a Cadence"),
         ({"stage": "done"}, "stage: 'done' is not a CycleStage"),
         ({"phases": "goal_setting"}, "phases: 'goal_setting' is not a tuple"),
@@ -710,10 +711,25 @@ def test_grace_days_decide_overdue() -> None:
 
 def test_due_checkins_stop_at_the_check_ins_phase_end() -> None:
     # The phase ends 30 June: the cadence days in it are Jan 5, 19, Feb 2, 16, Mar 2, 16, 30,
-    # Apr 13, 27, May 11, 25, Jun 8 and Jun 22 (13 days); later ones are not check-in days.
-    late = due_checkins(fy26(), ["dan"], {}, D(2026, 8, 1))
-    assert listing(late) == [("dan", D(2026, 1, 5), D(2026, 6, 22), 13, "overdue")]
+    # Apr 13, 27, May 11, 25, Jun 8 and Jun 22 (13 days). On its last day all are owed; once it
+    # has ended the reminders stop.
+    last_day = due_checkins(fy26(), ["dan"], {}, D(2026, 6, 30))
+    assert listing(last_day) == [("dan", D(2026, 1, 5), D(2026, 6, 22), 13, "overdue")]
+    assert due_checkins(fy26(), ["dan"], {}, D(2026, 7, 1)) == ()
     assert due_checkins(fy26(), ["dan"], {}, D(2026, 1, 4)) == ()  # before the first cadence day
+
+
+def test_cadence_days_before_a_persons_start_do_not_count() -> None:
+    # Hired 30 March: of Jan 5 ... Apr 13 only Mar 30 and Apr 13 are owed on 15 April.
+    found = due_checkins(fy26(), ["new", "old"], {}, D(2026, 4, 15), starts={"new": D(2026, 3, 30)})
+    assert listing(found) == [
+        ("old", D(2026, 1, 5), D(2026, 4, 13), 8, "overdue"),
+        ("new", D(2026, 3, 30), D(2026, 4, 13), 2, "overdue"),
+    ]
+    started_today = due_checkins(
+        fy26(), ["new"], {}, D(2026, 4, 15), starts={"new": D(2026, 4, 15)}
+    )
+    assert started_today == ()
 
 
 def test_quarterly_check_ins_over_a_cycle_without_a_check_ins_phase() -> None:
@@ -816,7 +832,9 @@ def model_due(
     """The documented rule, written plainly over dateutil.rrule built from keyword arguments."""
     phase = [w for w in cycle.phases if w.phase is Phase.CHECK_INS]
     first, last = (phase[0].start, phase[0].end) if phase else (cycle.start, cycle.end)
-    days = dateutil_days(spec, first, min(last, on)) if first <= min(last, on) else []
+    if on > last:
+        return []  # the reminders stop with the phase
+    days = dateutil_days(spec, first, on) if first <= on else []
     zone = ZoneInfo(cycle.timezone)
     rows = []
     for pid in participants:

@@ -90,6 +90,8 @@ def goal(
         else Alignment(parent_id=p[0], weight=p[1])
         for p in parents
     ]
+    if fields.get("status") is GoalStatus.PROPOSED:
+        fields.setdefault("proposed_by", "e-ana")  # a proposal names who made it
     return Goal(
         id=goal_id,
         title=f"Goal {goal_id}",
@@ -137,9 +139,9 @@ def test_seed_goal_support_tickets() -> None:
         ({"start_date": T0}, ValidationError, r"^start_date: datetime.* is not a date$"),
         ({"revision": 0}, ValidationError, r"^revision: 0 is not at least 1$"),
         ({"revision": True}, ValidationError, r"^revision: True is not an integer$"),
-        ({"status": "draft"}, ValidationError, r"^status: 'draft' is not a GoalStatus"),
+        ({"status": "drafty"}, ValidationError, r"^status: 'drafty' is not a GoalStatus"),
         ({"metric": "numeric"}, ValidationError, r"^metric: 'numeric' is not a NumericMetric or"),
-        ({"owner": "e-ana"}, ValidationError, r"^owner: 'e-ana' is not a Owner$"),
+        ({"owner": "e-ana"}, ValidationError, r"^owner: 'e-ana' is not an Owner$"),
         ({"proposed_by": ""}, ValidationError, r"^proposed_by: '' is not a valid id"),
         (
             {"aligns_to": [Alignment(parent_id="p"), Alignment(parent_id="p", weight=2)]},
@@ -151,7 +153,7 @@ def test_seed_goal_support_tickets() -> None:
             HierarchyLoopError,
             r"^aligns_to\[1\]\.parent_id: goal alignment loops: g1 -> g1$",
         ),
-        ({"aligns_to": ["p"]}, ValidationError, r"^aligns_to\[0\]: 'p' is not a Alignment$"),
+        ({"aligns_to": ["p"]}, ValidationError, r"^aligns_to\[0\]: 'p' is not an Alignment$"),
     ],
 )
 def test_goal_errors_name_the_field(fields: dict[str, Any], error: type, message: str) -> None:
@@ -171,7 +173,7 @@ def test_alignment_and_owner_errors() -> None:
         Alignment(parent_id="p", weight=0)
     with pytest.raises(ValidationError, match=r"^parent_id: 5 is not a string id$"):
         Alignment(parent_id=5)  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match=r"^kind: 'team' is not a OwnerKind"):
+    with pytest.raises(ValidationError, match=r"^kind: 'team' is not an OwnerKind"):
         Owner(kind="team", id="t")  # type: ignore[arg-type]
     assert str(ANA) == "employee:e-ana"
 
@@ -907,3 +909,8 @@ def test_direction_down_goal_in_a_set() -> None:
     )
     gs = GoalSet(goals=[budget], check_ins=[check("c", "g-budget", value=95_000)])
     assert gs.progress("g-budget").value == 1.25
+
+
+def test_a_proposal_names_its_proposer() -> None:
+    with pytest.raises(ValidationError, match="proposed_by: is required for a proposed goal"):
+        goal("g1", status=GoalStatus.PROPOSED, proposed_by=None)

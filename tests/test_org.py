@@ -345,7 +345,9 @@ def test_employee_rules_are_named() -> None:
     band = SalaryBand(minimum=eur("1"), midpoint=eur("2"), maximum=eur("3"))
     with pytest.raises(perfkit.ValidationError, match="band.currency: 'EUR' differs from base_"):
         person("a", base_pay=Money.of("2", "USD"), band=band)
-    with pytest.raises(perfkit.ValidationError, match=r"base_pay.amount: Decimal\('-1'\) is neg"):
+    with pytest.raises(
+        perfkit.ValidationError, match=r"base_pay.amount: Decimal\('-1.00'\) is neg"
+    ):
         person("a", base_pay=eur("-1"))
     with pytest.raises(perfkit.ValidationError, match=r"attributes\['site'\]: 3 is not a str"):
         person("a", attributes={"site": 3})

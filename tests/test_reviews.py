@@ -105,8 +105,8 @@ def rated(**kw: Any) -> Review:
             r"weight: -0\.2 is not positive",
         ),
         (
-            lambda: attrs.evolve(FORM.criteria[0], kind="goal"),
-            r"kind: 'goal' is not a CriterionKind",
+            lambda: attrs.evolve(FORM.criteria[0], kind="goals"),
+            r"kind: 'goals' is not a CriterionKind",
         ),
         (
             lambda: attrs.evolve(FORM.criteria[0], scale="five-point"),
@@ -152,7 +152,7 @@ def test_form_rules(build: Any, message: str) -> None:
             r"ratings\[1\]: 'a' repeats the criterion id of ratings\[0\]",
         ),
         ({"version": 0}, r"version: 0 is not a version"),
-        ({"role": "manager"}, r"role: 'manager' is not a ReviewerRole"),
+        ({"role": "boss"}, r"role: 'boss' is not a ReviewerRole"),
     ],
 )
 def test_review_rules(fields: dict[str, Any], message: str) -> None:

@@ -94,7 +94,10 @@ def test_due_checkins_agree_with_a_brute_force_reading(data: CycleData) -> None:
     due = {d.employee_id: d for d in data.due_checkins(on)}
     assert due  # the sample is built so that some people lapse
     for person in data.participants(on):
-        missed = [d for d in days if d > last.get(person, date.min)]
+        hired = data.organisation.employee(person).hire_date
+        first_goal = min(g.start_date for g in data.goals_of(person))
+        start = max(hired, first_goal)
+        missed = [d for d in days if d > last.get(person, date.min) and d >= start]
         if missed:
             entry = due[person]
             assert (entry.since, entry.due_on, entry.missed) == (missed[0], missed[-1], len(missed))
@@ -141,3 +144,56 @@ def test_progress_is_reported_for_every_goal(data: CycleData) -> None:
     as_of = datetime.combine(DEMO_DATE, time.max, tzinfo=ZoneInfo(data.cycle.timezone))
     for g in data.goals.goals:
         assert data.goals.progress(g.id, as_of=as_of).value >= 0.0
+
+
+def test_new_joiners_owe_check_ins_from_their_hire_date_only(data: CycleData) -> None:
+    employees = list(data.organisation.employees)
+    k = next(i for i, e in enumerate(employees) if data.goals_of(e.id) and e.end_date is None)
+    newcomer = employees[k].id
+    employees[k] = attrs.evolve(employees[k], hire_date=date(2026, 4, 20))
+    mine = {g.id for g in data.goals_of(newcomer)}
+    check_ins = [c for c in data.goals.check_ins if c.goal_id not in mine]
+    joined = attrs.evolve(
+        data,
+        organisation=attrs.evolve(data.organisation, employees=employees),
+        goals=attrs.evolve(data.goals, check_ins=check_ins),
+    )
+    entry = {d.employee_id: d for d in joined.due_checkins(DEMO_DATE)}[newcomer]
+    # Of the bi-weekly Mondays since 2 February only 27 April falls on or after 20 April.
+    assert (entry.since, entry.due_on, entry.missed) == (date(2026, 4, 27), date(2026, 4, 27), 1)
+
+
+def test_people_whose_goals_are_closed_are_not_reminded(data: CycleData) -> None:
+    lapsed = data.due_checkins(DEMO_DATE)[0].employee_id
+    closed = [
+        attrs.evolve(g, status=perfkit.GoalStatus.COMPLETED)
+        if g.owner.kind is OwnerKind.EMPLOYEE and g.owner.id == lapsed
+        else g
+        for g in data.goals.goals
+    ]
+    done = attrs.evolve(data, goals=attrs.evolve(data.goals, goals=closed))
+    assert lapsed not in {d.employee_id for d in done.due_checkins(DEMO_DATE)}
+    assert lapsed not in done.participants(DEMO_DATE)
+
+
+def test_reminders_stop_when_the_check_in_phase_ends(data: CycleData) -> None:
+    assert data.due_checkins(date(2026, 11, 30))
+    assert data.due_checkins(date(2026, 12, 16)) == ()
+
+
+def test_lookups(data: CycleData) -> None:
+    someone = data.reviews[0].subject
+    assert [g.id for g in data.goals_of(someone)] == [f"{someone}-g1", f"{someone}-g2"]
+    assert all(r.subject == someone for r in data.reviews_of(someone))
+    assert data.form("annual-2026").id == "annual-2026"
+    with pytest.raises(perfkit.NotFoundError, match="no review form with id 'nope'"):
+        data.form("nope")
+    with pytest.raises(perfkit.NotFoundError):
+        data.goals_of("nobody")
+    on = date(2026, 4, 30)
+    assert data.end_of_day(on) == datetime.combine(on, time.max, tzinfo=ZoneInfo("Europe/Paris"))
+    assert data.progress("c-revenue", on) == data.goals.progress(
+        "c-revenue", as_of=data.end_of_day(on)
+    )
+    with pytest.raises(perfkit.ValidationError, match="on: "):
+        data.progress("c-revenue", datetime(2026, 4, 30, tzinfo=ZoneInfo("UTC")))  # type: ignore[arg-type]

@@ -53,7 +53,7 @@ class ValidationError(PerfkitError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        shown = "" if self.value is _MISSING else f"{self.value!r} "
+        shown = "" if self.value is _MISSING else f"{_shown(self.value)} "
         where = f"{self.path}: " if self.path else ""
         return f"{where}{shown}{self.reason}"
 
@@ -74,6 +74,12 @@ def _rebuild(cls: type[ValidationError], state: dict[str, object]) -> Validation
     err.__dict__.update(state)
     Exception.__init__(err, err._message())
     return err
+
+
+def _shown(value: object, limit: int = 120) -> str:
+    """``repr`` of a bad value, cut short so a 400-digit number does not flood a message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 
 class UnknownReferenceError(ValidationError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 import types
 import typing
@@ -107,12 +108,17 @@ def _s_bool(obj: Any, _: Any) -> bool:
     return obj
 
 
+_DECIMAL_TEXT = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
+
+
 def _s_decimal(obj: Any, _: Any) -> Decimal:
-    if isinstance(obj, bool) or not isinstance(obj, str | int):
-        raise ValidationError("", obj, "is not a decimal string")
+    if not isinstance(obj, str):
+        raise ValidationError("", obj, 'is not a decimal string such as "52000.00"')
+    if not _DECIMAL_TEXT.match(obj):
+        raise ValidationError("", obj, 'is not a decimal number such as "52000.00"')
     try:
         value = Decimal(obj)
-    except (InvalidOperation, ValueError):
+    except (InvalidOperation, ValueError):  # pragma: no cover - the pattern admits only decimals
         raise ValidationError("", obj, "is not a decimal number") from None
     if not value.is_finite():
         raise ValidationError("", obj, "is not a finite decimal number")
@@ -282,7 +288,7 @@ def _build(assume: tzinfo | None) -> cattrs.Converter:
     conv.register_unstructure_hook(float, float)
     conv.register_structure_hook(bool, _s_bool)
     conv.register_structure_hook(Decimal, _s_decimal)
-    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(Decimal, lambda d: format(d, "f"))  # never "1E-9"
     conv.register_structure_hook(date, _s_date)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(datetime, _datetime_hook(assume))
@@ -350,13 +356,27 @@ def _flatten(exc: BaseException, path: str) -> Iterator[ValidationError]:
         raise exc
 
 
+def _check_target(cls: object) -> None:
+    if not (isinstance(cls, type) and attrs.has(cls)) and not _union_members(cls):
+        raise ValidationError("cls", cls, "is not a perfkit type (such as perfkit.Goal)")
+
+
+def _check_zone(assume_timezone: object) -> None:
+    if assume_timezone is not None and not isinstance(assume_timezone, tzinfo):
+        raise ValidationError("assume_timezone", assume_timezone, "is not a tzinfo")
+
+
 def structure(data: Any, cls: type[T], *, assume_timezone: tzinfo | None = None) -> T:
     """Build a ``cls`` from plain JSON-compatible data, or raise :class:`DocumentError`."""
+    _check_target(cls)
+    _check_zone(assume_timezone)
     conv = get_converter(assume_timezone)
     if attrs.has(cls) and not isinstance(data, dict):
         raise DocumentError([ValidationError("", data, "is not an object")])
     try:
         return conv.structure(data, cls)
+    except RecursionError:
+        raise DocumentError([ValidationError("", MISSING, "is nested too deeply")]) from None
     except Exception as exc:  # noqa: BLE001 - turned into perfkit errors with paths
         raise DocumentError(list(_flatten(exc, ""))) from None
 
@@ -407,8 +427,15 @@ def loads(
     With ``cls`` the document must hold that type; without it the type is read from the
     document. A naive datetime is refused unless ``assume_timezone`` names the zone to assume.
     """
+    if not isinstance(text, str | bytes | bytearray):
+        raise ValidationError("text", text, "is not a JSON document (str or bytes)")
+    if cls is not None:
+        _check_target(cls)
+    _check_zone(assume_timezone)
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise DocumentError([ValidationError("", MISSING, "is nested too deeply")]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", 0)
         col = getattr(exc, "colno", 0)
@@ -419,7 +446,7 @@ def loads(
         raise DocumentError([ValidationError("", doc, "is not a perfkit document object")])
     problems = []
     version = doc.get("schema_version", MISSING)
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         problems.append(
             ValidationError(
                 "schema_version",

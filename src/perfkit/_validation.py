@@ -20,9 +20,11 @@ import attrs
 from ._errors import ValidationError
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
-_ID_RE = re.compile(r"^[^\s].{0,199}$", re.DOTALL)
+# An id: 1-200 characters, no control characters, no white space at either end.
+_ID_RE = re.compile(r"^(?!\s)[^\x00-\x1f\x7f]{1,200}(?<!\s)$")
 
 
 def fail(attribute: attrs.Attribute[Any], value: object, reason: str) -> ValidationError:
@@ -30,7 +32,12 @@ def fail(attribute: attrs.Attribute[Any], value: object, reason: str) -> Validat
 
 
 def _type_name(kinds: tuple[type, ...]) -> str:
-    return " or ".join(k.__name__ for k in kinds)
+    """``a Goal``, ``an Employee``, ``a Goal or an Owner``."""
+    return " or ".join(f"{article(k.__name__)} {k.__name__}" for k in kinds)
+
+
+def article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeio" else "a"
 
 
 def instance_of(*kinds: type) -> Validator:
@@ -39,9 +46,9 @@ def instance_of(*kinds: type) -> Validator:
 
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if isinstance(value, bool) and numeric and bool not in kinds:
-            raise fail(attribute, value, f"is not a {_type_name(kinds)}")
+            raise fail(attribute, value, f"is not {_type_name(kinds)}")
         if not isinstance(value, kinds):
-            raise fail(attribute, value, f"is not a {_type_name(kinds)}")
+            raise fail(attribute, value, f"is not {_type_name(kinds)}")
 
     return check
 
@@ -58,9 +65,23 @@ def enum_member(kind: type[Enum]) -> Validator:
     def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kind):
             options = ", ".join(repr(m.value) for m in kind)
-            raise fail(attribute, value, f"is not a {kind.__name__} (one of {options})")
+            name = kind.__name__
+            raise fail(attribute, value, f"is not {article(name)} {name} (one of {options})")
 
     return check
+
+
+def as_enum(kind: type[E], value: Any) -> Any:
+    """Converter body: a plain string value becomes the enum member (``"down"`` →
+    ``Direction.DOWN``); anything else is left for the validator to reject.
+
+    Used as ``converter=lambda x: v.as_enum(Direction, x)`` (mypy's attrs plugin takes lambdas).
+    """
+    if isinstance(value, str) and not isinstance(value, Enum):
+        for member in kind:
+            if member.value == value:
+                return member
+    return value
 
 
 def identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -68,7 +89,11 @@ def identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) ->
     if not isinstance(value, str):
         raise fail(attribute, value, "is not a string id")
     if not _ID_RE.match(value):
-        raise fail(attribute, value, "is not a valid id (1-200 characters, no leading space)")
+        raise fail(
+            attribute,
+            value,
+            "is not a valid id (1-200 characters, no control characters, no space at either end)",
+        )
 
 
 def text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -105,6 +130,20 @@ def number(_inst: object, attribute: attrs.Attribute[Any], value: object) -> Non
 def positive(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if _finite_number(attribute, value) <= 0:
         raise fail(attribute, value, "is not positive")
+
+
+MAX_WEIGHT = 1e9
+"""The largest weight perfkit takes: far above any real one, and small enough that sums of
+many weights times values never overflow a float."""
+
+
+def weight(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A weight: positive and at most :data:`MAX_WEIGHT`."""
+    w = _finite_number(attribute, value)
+    if w <= 0:
+        raise fail(attribute, value, "is not positive")
+    if w > MAX_WEIGHT:
+        raise fail(attribute, value, f"is larger than the largest weight, {MAX_WEIGHT:g}")
 
 
 def non_negative(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -9,6 +9,7 @@ Exit codes: 0 success, 1 a perfkit error (bad input; the message says what and w
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -86,8 +87,9 @@ def render_demo(data: CycleData, on: date, *, full: bool = False, out: TextIO) -
                 show(kid, depth + 1)
         if individual and not full:
             values = sorted(progress[k.id].value for k in individual)
+            noun = "goal" if len(individual) == 1 else "goals"
             print(
-                f"{'  ' * (depth + 1)}+ {len(individual)} individual goals: "
+                f"{'  ' * (depth + 1)}+ {len(individual)} individual {noun}: "
                 f"lowest {values[0]:.0%}, median {values[len(values) // 2]:.0%}, "
                 f"highest {values[-1]:.0%}",
                 file=out,
@@ -157,7 +159,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     args = _parser().parse_args(argv)
     try:
         code: int = args.handler(args, stream)
+        stream.flush()
     except PerfkitError as err:
         print(f"perfkit: error: {err}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # The reader went away (`perfkit demo | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     return code

@@ -185,11 +185,16 @@ def _check_date(name: str, value: object) -> date:
 # --- phase windows ------------------------------------------------------------------------
 
 
+def _to_phase(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the Phase member."""
+    return v.as_enum(Phase, value)
+
+
 @attrs.frozen(kw_only=True)
 class PhaseWindow:
     """The calendar days a phase runs: ``start`` to ``end``, both inclusive."""
 
-    phase: Phase = attrs.field(validator=v.enum_member(Phase))
+    phase: Phase = attrs.field(converter=_to_phase, validator=v.enum_member(Phase))
     start: date = attrs.field(validator=v.a_date)
     end: date = attrs.field(validator=v.a_date)
 
@@ -479,6 +484,11 @@ def _check_phases(cycle: ReviewCycle) -> None:
         seen[w.phase] = i
 
 
+def _to_cycle_stage(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the CycleStage member."""
+    return v.as_enum(CycleStage, value)
+
+
 @attrs.frozen(kw_only=True)
 class ReviewCycle:
     """A performance period with its phases, check-in cadence and workflow stage.
@@ -501,8 +511,12 @@ class ReviewCycle:
         default=None, validator=v.optional(v.instance_of(Cadence))
     )
     timezone: str = attrs.field(default="UTC", validator=_iana_zone)
-    grace_days: int = attrs.field(default=7, validator=[v.instance_of(int), v.non_negative])
-    stage: CycleStage = attrs.field(default=CycleStage.PLANNED, validator=v.enum_member(CycleStage))
+    grace_days: int = attrs.field(default=7, validator=[v.instance_of(int), v.between(0, 366)])
+    stage: CycleStage = attrs.field(
+        default=CycleStage.PLANNED,
+        converter=_to_cycle_stage,
+        validator=v.enum_member(CycleStage),
+    )
 
     def __attrs_post_init__(self) -> None:
         v.ordered("start", "end")(self)
@@ -616,6 +630,11 @@ class ReviewCycle:
 # --- due check-ins ------------------------------------------------------------------------
 
 
+def _to_due_status(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the DueStatus member."""
+    return v.as_enum(DueStatus, value)
+
+
 @attrs.frozen(kw_only=True)
 class DueCheckIn:
     """One line of the check-in reminder list.
@@ -628,7 +647,7 @@ class DueCheckIn:
     since: date = attrs.field(validator=v.a_date)
     due_on: date = attrs.field(validator=v.a_date)
     missed: int = attrs.field(validator=[v.instance_of(int), v.positive])
-    status: DueStatus = attrs.field(validator=v.enum_member(DueStatus))
+    status: DueStatus = attrs.field(converter=_to_due_status, validator=v.enum_member(DueStatus))
 
     def __attrs_post_init__(self) -> None:
         v.ordered("since", "due_on")(self)
@@ -671,11 +690,25 @@ def _latest_local_days(
     return latest
 
 
+def _starts(starts: object, people: set[str]) -> dict[str, date]:
+    if starts is None:
+        return {}
+    if not isinstance(starts, Mapping):
+        raise ValidationError("starts", starts, "is not a mapping of employee id to date")
+    found: dict[str, date] = {}
+    for key, value in starts.items():
+        if not isinstance(key, str):
+            raise ValidationError("starts", key, "has a key that is not an employee id")
+        found[key] = _check_date(f"starts[{key!r}]", value)
+    return {k: d for k, d in found.items() if k in people}
+
+
 def due_checkins(
     cycle: ReviewCycle,
     participants: Iterable[str],
     checkins: Mapping[str, Iterable[datetime]],
     on: date,
+    starts: Mapping[str, date] | None = None,
 ) -> tuple[DueCheckIn, ...]:
     """The check-in reminder list of ``cycle`` on day ``on``: who is due or overdue, and since when.
 
@@ -685,6 +718,10 @@ def due_checkins(
     person's latest check-in are unsatisfied: ``since`` is the earliest, ``due_on`` the latest,
     ``missed`` their number, and the person is ``overdue`` when ``on - since`` exceeds the cycle's
     grace days. Sorted overdue first, then by ``since``, then by employee id.
+
+    ``starts`` optionally maps a participant to the first day they owe check-ins (a hire date, or
+    the start of their first goal): cadence days before it do not count for them. Once the
+    check_ins phase (or the cycle) has ended, nothing is due: the reminders stop with the phase.
     """
     if not isinstance(cycle, ReviewCycle):
         raise ValidationError("cycle", cycle, "is not a ReviewCycle")
@@ -695,16 +732,21 @@ def due_checkins(
             raise ValidationError(f"participants[{i}]", pid, "is not an employee id")
         people.add(pid)
     latest = _latest_local_days(checkins, people, ZoneInfo(cycle.timezone), day)
+    begins = _starts(starts, people)
     if cycle.cadence is None:
         return ()
     window = cycle.window(Phase.CHECK_INS)
     first, last = (cycle.start, cycle.end) if window is None else (window.start, window.end)
+    if day > last:
+        return ()
     days = cycle.cadence.occurrences(first, min(last, day))
     grace = timedelta(days=cycle.grace_days)
     found: list[DueCheckIn] = []
     for pid in people:
         seen = latest.get(pid)
         open_from = 0 if seen is None else bisect.bisect_right(days, seen)
+        if pid in begins:
+            open_from = max(open_from, bisect.bisect_left(days, begins[pid]))
         if open_from == len(days):
             continue
         since = days[open_from]

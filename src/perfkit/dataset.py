@@ -14,18 +14,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 import attrs
 
 from . import _validation as v
-from ._errors import DocumentError, UnknownReferenceError, ValidationError
+from ._errors import DocumentError, NotFoundError, UnknownReferenceError, ValidationError
 from .cycles import DueCheckIn, ReviewCycle, due_checkins
 from .feedback import FeedbackLog
-from .goals import GoalSet, OwnerKind
+from .goals import Goal, GoalSet, GoalStatus, Owner, OwnerKind
 from .org import Organisation
 from .reviews import Review, ReviewForm
+from .rollup import Progress
 from .scales import ScaleCatalog
 
 __all__ = ["CycleData"]
@@ -137,18 +139,80 @@ class CycleData:
                 times[owner].append(check_in.at)
         return {k: tuple(sorted(ts)) for k, ts in sorted(times.items())}
 
+    @cached_property
+    def _open_goal_start(self) -> dict[str, date]:
+        """Employee id → the earliest start date of the goals they own in this cycle that are
+        still open (not completed, missed or archived)."""
+        first: dict[str, date] = {}
+        for g in self.goals.goals:
+            if g.owner.kind is not OwnerKind.EMPLOYEE or g.status in _CLOSED:
+                continue
+            if g.cycle_id not in (None, self.cycle.id):
+                continue
+            pid = g.owner.id
+            if pid not in first or g.start_date < first[pid]:
+                first[pid] = g.start_date
+        return first
+
     def participants(self, on: date) -> tuple[str, ...]:
-        """Ids of the people employed on ``on`` who own a goal in this cycle, sorted."""
-        owners = {
-            g.owner.id
-            for g in self.goals.goals
-            if g.owner.kind is OwnerKind.EMPLOYEE and g.cycle_id in (None, self.cycle.id)
-        }
+        """Ids of the people employed on ``on`` who own an open goal in this cycle, sorted."""
+        owners = self._open_goal_start
         return tuple(
             sorted(e.id for e in self.organisation.employees if e.id in owners and e.is_active(on))
         )
 
     def due_checkins(self, on: date) -> tuple[DueCheckIn, ...]:
-        """The check-in reminder list on ``on``: a person's check-in is any check-in recorded on
-        a goal they own (by them, or by their manager in a one-on-one)."""
-        return due_checkins(self.cycle, self.participants(on), self._check_in_times, on)
+        """The check-in reminder list on ``on``.
+
+        A person's check-in is any check-in recorded on a goal they own (by them, or by their
+        manager in a one-on-one). People owe check-ins while they own an open goal (not completed,
+        missed or archived) and are employed; cadence days before their hire date or before
+        their first open goal starts do not count.
+        """
+        people = self.participants(on)
+        org = self.organisation
+        starts = {
+            pid: max(org.employee(pid).hire_date, self._open_goal_start[pid]) for pid in people
+        }
+        return due_checkins(self.cycle, people, self._check_in_times, on, starts=starts)
+
+    # --- lookups a host product needs --------------------------------------------------------
+
+    def end_of_day(self, on: date) -> datetime:
+        """The last moment of day ``on`` in the cycle's time zone: the ``as_of`` of a daily view."""
+        day = _date(on)
+        return datetime.combine(day, time.max, tzinfo=ZoneInfo(self.cycle.timezone))
+
+    def progress(self, goal_id: str, on: date) -> Progress:
+        """A goal's progress at the end of day ``on`` (in the cycle's time zone), explained."""
+        return self.goals.progress(goal_id, as_of=self.end_of_day(on))
+
+    def goals_of(self, employee_id: str) -> tuple[Goal, ...]:
+        """The goals an employee owns in this cycle, by id."""
+        self.organisation.employee(employee_id)
+        return tuple(
+            g
+            for g in self.goals.goals_of(Owner(kind=OwnerKind.EMPLOYEE, id=employee_id))
+            if g.cycle_id in (None, self.cycle.id)
+        )
+
+    def form(self, form_id: str) -> ReviewForm:
+        """The review form with this id."""
+        for f in self.forms:
+            if f.id == form_id:
+                return f
+        raise NotFoundError("review form", form_id)
+
+    def reviews_of(self, subject: str) -> tuple[Review, ...]:
+        """The reviews whose subject is this employee, by id."""
+        self.organisation.employee(subject)
+        return tuple(sorted((r for r in self.reviews if r.subject == subject), key=lambda r: r.id))
+
+
+_CLOSED = frozenset({GoalStatus.COMPLETED, GoalStatus.MISSED, GoalStatus.ARCHIVED})
+
+
+def _date(value: object) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValidationError("on", value, "is not a date")
+    return value

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from . import _validation as v
-from ._errors import TransitionError
+from ._errors import TransitionError, ValidationError
 
 __all__ = ["StateMachine", "WorkflowEvent"]
 
@@ -45,15 +45,23 @@ class StateMachine(Generic[S]):
     def __init__(self, subject_type: str, moves: Mapping[S, frozenset[S]]) -> None:
         self.subject_type = subject_type
         self.moves: Mapping[S, frozenset[S]] = dict(moves)
+        self._kind: type[Enum] = type(next(iter(self.moves)))
+
+    def _state(self, state: object, name: str) -> S:
+        if not isinstance(state, self._kind):
+            options = ", ".join(repr(m.value) for m in self._kind)
+            raise ValidationError(name, state, f"is not a {self.subject_type} state ({options})")
+        return state  # type: ignore[return-value]
 
     def allowed(self, current: S) -> frozenset[S]:
-        return self.moves.get(current, frozenset())
+        return self.moves.get(self._state(current, "current"), frozenset())
 
     def is_final(self, state: S) -> bool:
         return not self.allowed(state)
 
     def check(self, subject_id: str, current: S, target: S, why: str = "") -> None:
         """Raise :class:`TransitionError` unless ``current → target`` is an allowed move."""
+        self._state(target, "target")
         if target not in self.allowed(current):
             raise TransitionError(
                 f"{self.subject_type} {subject_id!r}",

@@ -86,6 +86,11 @@ def _requested_from(
 # that each class reads whole and keeps its own visibility default.
 
 
+def _to_visibility(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the Visibility member."""
+    return v.as_enum(Visibility, value)
+
+
 @attrs.frozen(kw_only=True)
 class Praise:
     """Recognition of something done well (shared with the subject by default)."""
@@ -100,7 +105,9 @@ class Praise:
     goal_id: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     competency: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     visibility: Visibility = attrs.field(
-        default=Visibility.SUBJECT, validator=v.enum_member(Visibility)
+        default=Visibility.SUBJECT,
+        converter=_to_visibility,
+        validator=v.enum_member(Visibility),
     )
 
     def __attrs_post_init__(self) -> None:
@@ -122,11 +129,18 @@ class Constructive:
     goal_id: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     competency: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     visibility: Visibility = attrs.field(
-        default=Visibility.SUBJECT, validator=v.enum_member(Visibility)
+        default=Visibility.SUBJECT,
+        converter=_to_visibility,
+        validator=v.enum_member(Visibility),
     )
 
     def __attrs_post_init__(self) -> None:
         _not_the_subject(self, "constructive feedback")
+
+
+def _to_note_context(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the NoteContext member."""
+    return v.as_enum(NoteContext, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -142,12 +156,16 @@ class Note:
     at: datetime = attrs.field(validator=v.aware_datetime)
     text: str = attrs.field(validator=v.non_empty_text)
     context: NoteContext = attrs.field(
-        default=NoteContext.ONE_ON_ONE, validator=v.enum_member(NoteContext)
+        default=NoteContext.ONE_ON_ONE,
+        converter=_to_note_context,
+        validator=v.enum_member(NoteContext),
     )
     goal_id: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     competency: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     visibility: Visibility = attrs.field(
-        default=Visibility.PRIVATE, validator=v.enum_member(Visibility)
+        default=Visibility.PRIVATE,
+        converter=_to_visibility,
+        validator=v.enum_member(Visibility),
     )
 
 
@@ -174,7 +192,9 @@ class FeedbackRequest:
     goal_id: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     competency: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     visibility: Visibility = attrs.field(
-        default=Visibility.PRIVATE, validator=v.enum_member(Visibility)
+        default=Visibility.PRIVATE,
+        converter=_to_visibility,
+        validator=v.enum_member(Visibility),
     )
 
 
@@ -197,7 +217,9 @@ class FeedbackResponse:
     goal_id: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     competency: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     visibility: Visibility = attrs.field(
-        default=Visibility.ANONYMOUS, validator=v.enum_member(Visibility)
+        default=Visibility.ANONYMOUS,
+        converter=_to_visibility,
+        validator=v.enum_member(Visibility),
     )
 
     def __attrs_post_init__(self) -> None:

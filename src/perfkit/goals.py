@@ -33,6 +33,7 @@ import attrs
 
 from . import _validation as v
 from ._errors import (
+    MISSING,
     HierarchyLoopError,
     NotFoundError,
     TransitionError,
@@ -78,8 +79,9 @@ WEIGHT_TOLERANCE = 1e-9
 
 
 def _positive_float(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A weight: a finite float, positive, at most ``v.MAX_WEIGHT``."""
     finite_float(inst, attribute, value)
-    v.positive(inst, attribute, value)
+    v.weight(inst, attribute, value)
 
 
 def _optional_float(value: Any) -> Any:
@@ -94,11 +96,16 @@ class OwnerKind(enum.StrEnum):
     EMPLOYEE = "employee"
 
 
+def _to_owner_kind(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the OwnerKind member."""
+    return v.as_enum(OwnerKind, value)
+
+
 @attrs.frozen(kw_only=True)
 class Owner:
     """The owner of a goal: ``kind`` and the id of the company, the org unit or the employee."""
 
-    kind: OwnerKind = attrs.field(validator=v.enum_member(OwnerKind))
+    kind: OwnerKind = attrs.field(converter=_to_owner_kind, validator=v.enum_member(OwnerKind))
     id: str = attrs.field(validator=v.identifier)
 
     def __str__(self) -> str:
@@ -178,6 +185,10 @@ _SETTING = CycleAction.SET_GOALS
 _SETTING_MOVES = frozenset({_S.DRAFT, _S.PROPOSED, _S.AGREED})
 
 
+# A goal that was set together carries who proposed it (the other party agreed).
+_NEEDS_PROPOSER = frozenset({_S.PROPOSED})
+
+
 def _gate(cycle: ReviewCycle | None, action: CycleAction) -> None:
     """With a cycle, refuse (``PhaseError``) a move its current stage does not allow."""
     if cycle is None:
@@ -185,6 +196,11 @@ def _gate(cycle: ReviewCycle | None, action: CycleAction) -> None:
     if not isinstance(cycle, ReviewCycle):
         raise ValidationError("cycle", cycle, "is not a ReviewCycle")
     cycle.check_allowed(action)
+
+
+def _to_goal_status(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the GoalStatus member."""
+    return v.as_enum(GoalStatus, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -213,7 +229,11 @@ class Goal:
     weight: float = attrs.field(default=1.0, converter=as_float, validator=_positive_float)
     start_date: date = attrs.field(validator=v.a_date)
     end_date: date = attrs.field(validator=v.a_date)
-    status: GoalStatus = attrs.field(default=GoalStatus.DRAFT, validator=v.enum_member(GoalStatus))
+    status: GoalStatus = attrs.field(
+        default=GoalStatus.DRAFT,
+        converter=_to_goal_status,
+        validator=v.enum_member(GoalStatus),
+    )
     metric: Metric = attrs.field(validator=v.instance_of(*_METRICS))
     revision: int = attrs.field(default=1, validator=_revision_number)
     proposed_by: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
@@ -225,6 +245,12 @@ class Goal:
                     f"aligns_to[{i}].parent_id", (self.id, self.id), "goal alignment"
                 )
         v.ordered("start_date", "end_date")(self)
+        if self.proposed_by is None and self.status in _NEEDS_PROPOSER:
+            raise ValidationError(
+                "proposed_by",
+                MISSING,
+                f"is required for a {self.status} goal: agreement needs to know who proposed it",
+            )
 
     # --- the workflow ----------------------------------------------------------------------
 

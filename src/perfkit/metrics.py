@@ -67,6 +67,13 @@ class Direction(enum.StrEnum):
     DOWN = "down"
 
 
+def _a_check_in(check_in: object) -> None:
+    from .goals import CheckIn  # goals imports this module
+
+    if not isinstance(check_in, CheckIn):
+        raise ValidationError("check_in", check_in, "is not a CheckIn")
+
+
 def _no_reading(check_in: CheckIn, *, value: bool, done: bool, milestones: bool, what: str) -> None:
     """Refuse the readings a metric of kind ``what`` does not take."""
     if value and check_in.value is not None:
@@ -77,6 +84,11 @@ def _no_reading(check_in: CheckIn, *, value: bool, done: bool, milestones: bool,
         raise ValidationError(
             "milestones_done", check_in.milestones_done, f"does not apply to a {what} metric"
         )
+
+
+def _to_direction(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the Direction member."""
+    return v.as_enum(Direction, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -94,7 +106,11 @@ class NumericMetric:
     baseline: float = attrs.field(converter=as_float, validator=finite_float)
     target: float = attrs.field(converter=as_float, validator=finite_float)
     unit: str = attrs.field(default="", validator=v.text)
-    direction: Direction = attrs.field(default=Direction.UP, validator=v.enum_member(Direction))
+    direction: Direction = attrs.field(
+        default=Direction.UP,
+        converter=_to_direction,
+        validator=v.enum_member(Direction),
+    )
 
     def __attrs_post_init__(self) -> None:
         span = self.target - self.baseline
@@ -111,6 +127,7 @@ class NumericMetric:
 
     def check(self, check_in: CheckIn) -> None:
         """Raise :class:`ValidationError` unless the check-in carries a ``value``, and only that."""
+        _a_check_in(check_in)
         if check_in.value is None:
             raise ValidationError("value", None, "is required for a numeric metric")
         _no_reading(check_in, value=False, done=True, milestones=True, what="numeric")
@@ -134,6 +151,7 @@ class BinaryMetric:
 
     def check(self, check_in: CheckIn) -> None:
         """Raise :class:`ValidationError` unless the check-in carries ``done``, and only that."""
+        _a_check_in(check_in)
         if check_in.done is None:
             raise ValidationError("done", None, "is required for a binary metric")
         _no_reading(check_in, value=True, done=False, milestones=True, what="binary")
@@ -145,7 +163,7 @@ class BinaryMetric:
 
 def _positive_weight(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     finite_float(inst, attribute, value)
-    v.positive(inst, attribute, value)
+    v.weight(inst, attribute, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -184,6 +202,7 @@ class MilestoneMetric:
 
     def check(self, check_in: CheckIn) -> None:
         """Raise unless every id in ``milestones_done`` is one of this metric's milestones."""
+        _a_check_in(check_in)
         _no_reading(check_in, value=True, done=True, milestones=False, what="milestone")
         known = {m.id for m in self.milestones}
         for i, mid in enumerate(check_in.milestones_done):

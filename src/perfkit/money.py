@@ -7,7 +7,19 @@ pay: amounts must be Decimals, arithmetic refuses to mix currencies, and roundin
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+import re
+from decimal import (
+    ROUND_05UP,
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Context,
+    Decimal,
+)
 from typing import Any
 
 import attrs
@@ -15,7 +27,15 @@ import attrs
 from . import _validation as v
 from ._errors import ValidationError
 
-__all__ = ["CURRENCIES", "Money", "SalaryBand", "compa_ratio", "minor_unit"]
+__all__ = [
+    "CURRENCIES",
+    "MAX_DIGITS",
+    "MAX_PLACES",
+    "Money",
+    "SalaryBand",
+    "compa_ratio",
+    "minor_unit",
+]
 
 # ISO 4217 active codes with their minor unit (decimal places). Codes not listed use 2.
 _ZERO_DECIMAL = {
@@ -53,6 +73,8 @@ CURRENCIES: frozenset[str] = frozenset(_CODES.split())
 
 def minor_unit(currency: str) -> int:
     """Decimal places of a currency's minor unit (EUR 2, JPY 0, KWD 3)."""
+    if not isinstance(currency, str) or currency not in CURRENCIES:
+        raise ValidationError("currency", currency, "is not an ISO 4217 currency code")
     if currency in _ZERO_DECIMAL:
         return 0
     if currency in _THREE_DECIMAL:
@@ -65,72 +87,138 @@ def _currency(_inst: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise ValidationError(attribute.name, value, "is not an ISO 4217 currency code")
 
 
+MAX_DIGITS = 18
+"""Amounts stay below 10**18 in absolute value (a quintillion): no payroll comes close."""
+MAX_PLACES = 12
+"""Amounts carry at most 12 decimal places (unrounded intermediate results included)."""
+
+# Arithmetic on money runs in a context wide enough to be exact for every allowed amount.
+_EXACT = Context(prec=MAX_DIGITS + MAX_PLACES + 40, rounding=ROUND_HALF_EVEN)
+
+
+def _canonical(amount: Decimal, currency: str) -> Decimal:
+    """The one representation of an amount: at least the currency's minor unit of decimals, no
+    trailing zeros beyond it (``1``, ``1.0`` and ``1.00`` EUR are all ``1.00``), so that equal
+    amounts serialise to the same text."""
+    places = max(minor_unit(currency), -min(0, amount.normalize(_EXACT).as_tuple().exponent))  # type: ignore[operator]
+    return amount.quantize(Decimal(1).scaleb(-places), context=_EXACT)
+
+
 @attrs.frozen(kw_only=True)
 class Money:
-    """An amount in a currency: ``Money.of("52000.00", "EUR")``."""
+    """An amount in a currency: ``Money.of("52000.00", "EUR")``.
+
+    The amount is kept in a canonical form (at least the currency's minor unit of decimals, no
+    trailing zeros beyond it), so equal amounts are equal objects with the same JSON. Amounts are
+    below 10**18 with at most 12 decimals; arithmetic on them is exact.
+    """
 
     amount: Decimal = attrs.field(validator=v.decimal)
     currency: str = attrs.field(validator=_currency)
+
+    def __attrs_post_init__(self) -> None:
+        a = self.amount
+        if a.adjusted() >= MAX_DIGITS:
+            raise ValidationError("amount", a, f"is too large (at most {MAX_DIGITS} digits)")
+        exponent = a.normalize(_EXACT).as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > MAX_PLACES and a != 0:
+            raise ValidationError("amount", a, f"has more than {MAX_PLACES} decimal places")
+        object.__setattr__(self, "amount", _canonical(a, self.currency))
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: str) -> Money:
         """Build from a Decimal, an int or a decimal string (never a float)."""
         if isinstance(amount, bool) or not isinstance(amount, Decimal | int | str):
             raise ValidationError("amount", amount, "is not a Decimal, int or decimal string")
-        try:
-            value = Decimal(amount)
-        except ArithmeticError:
-            raise ValidationError("amount", amount, "is not a decimal number") from None
-        return cls(amount=value, currency=currency)
+        if isinstance(amount, str) and not _DECIMAL_TEXT.match(amount):
+            raise ValidationError("amount", amount, "is not a decimal number such as 52000.00")
+        return cls(amount=Decimal(amount), currency=currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
         return cls(amount=Decimal(0), currency=currency)
 
-    def _same(self, other: Money) -> None:
+    def _same(self, other: object, name: str = "other") -> Money:
         if not isinstance(other, Money):
-            raise ValidationError("other", other, "is not Money")
+            raise ValidationError(name, other, "is not Money")
         if other.currency != self.currency:
             raise ValidationError(
-                "currency", other.currency, f"cannot be combined with {self.currency}"
+                f"{name}.currency", other.currency, f"cannot be combined with {self.currency}"
             )
+        return other
 
     def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(amount=self.amount + other.amount, currency=self.currency)
+        o = self._same(other)
+        return Money(amount=_EXACT.add(self.amount, o.amount), currency=self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        """``0 + money`` is the money, so that ``sum(amounts, ...)`` works."""
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return self._same(other) + self
 
     def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(amount=self.amount - other.amount, currency=self.currency)
+        o = self._same(other)
+        return Money(amount=_EXACT.subtract(self.amount, o.amount), currency=self.currency)
 
     def __neg__(self) -> Money:
         return Money(amount=-self.amount, currency=self.currency)
 
     def __lt__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount < other.amount
+        return self.amount < self._same(other).amount
 
     def __le__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount <= other.amount
+        return self.amount <= self._same(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same(other).amount
 
     def times(self, factor: Decimal | int) -> Money:
-        """Multiply by a Decimal factor, unrounded (round with :meth:`quantize`)."""
+        """Multiply by a Decimal factor, exactly (round with :meth:`quantize`)."""
         if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
             raise ValidationError("factor", factor, "is not a Decimal or int")
-        return Money(amount=self.amount * factor, currency=self.currency)
+        if isinstance(factor, Decimal) and not factor.is_finite():
+            raise ValidationError("factor", factor, "is not a finite Decimal")
+        product = _EXACT.multiply(self.amount, Decimal(factor))
+        exponent = product.normalize(_EXACT).as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > MAX_PLACES:
+            product = product.quantize(Decimal(1).scaleb(-MAX_PLACES), context=_EXACT)
+        return Money(amount=product, currency=self.currency)
 
     def quantize(self, places: int | None = None, rounding: str = ROUND_HALF_EVEN) -> Money:
-        """Round to ``places`` decimals (default: the currency's minor unit), half-even."""
+        """Round to ``places`` decimals (default: the currency's minor unit), half-even unless
+        ``rounding`` names another :mod:`decimal` rounding mode (``decimal.ROUND_DOWN``, ...)."""
+        if places is not None and (
+            isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 12
+        ):
+            raise ValidationError("places", places, "is not a whole number from 0 to 12")
+        if rounding not in _ROUNDINGS:
+            raise ValidationError("rounding", rounding, f"is not one of {', '.join(_ROUNDINGS)}")
         p = minor_unit(self.currency) if places is None else places
         exp = Decimal(1).scaleb(-p)
-        return Money(amount=self.amount.quantize(exp, rounding=rounding), currency=self.currency)
+        rounded = self.amount.quantize(exp, rounding=rounding, context=_EXACT)
+        return Money(amount=rounded, currency=self.currency)
 
     def __str__(self) -> str:
-        """``2,080.00 EUR``: grouped, at least the currency's minor unit of decimals."""
-        places = minor_unit(self.currency)
-        shown = self.amount if -self.amount.as_tuple().exponent > places else self.quantize().amount  # type: ignore[operator]
-        return f"{shown:,} {self.currency}"
+        """``2,080.00 EUR``: grouped thousands, the amount as held."""
+        return f"{self.amount:,} {self.currency}"
+
+
+_ROUNDINGS = (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    ROUND_05UP,
+)
+_DECIMAL_TEXT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+"""Plain decimal text, ASCII digits only: ``52000``, ``-1.50``, ``.5``."""
 
 
 def _band_order(inst: SalaryBand) -> None:
@@ -170,14 +258,16 @@ class SalaryBand:
 
     def position(self, pay: Money) -> Decimal:
         """Range penetration: 0 at the minimum, 1 at the maximum (may fall outside [0, 1])."""
-        self.minimum._same(pay)
+        self.minimum._same(pay, "pay")
         width = self.maximum.amount - self.minimum.amount
         if width == 0:
             return Decimal(0)
-        return (pay.amount - self.minimum.amount) / width
+        return _EXACT.divide(pay.amount - self.minimum.amount, width)
 
 
 def compa_ratio(pay: Money, band: SalaryBand) -> Decimal:
     """Compa-ratio: base pay divided by the band midpoint (same currency)."""
-    band.midpoint._same(pay)
-    return pay.amount / band.midpoint.amount
+    if not isinstance(band, SalaryBand):
+        raise ValidationError("band", band, "is not a SalaryBand")
+    band.midpoint._same(pay, "pay")
+    return _EXACT.divide(pay.amount, band.midpoint.amount)

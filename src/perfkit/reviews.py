@@ -101,6 +101,11 @@ def _criterion_id(item: Any) -> str:
     return item.criterion_id  # type: ignore[no-any-return]
 
 
+def _to_criterion_kind(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the CriterionKind member."""
+    return v.as_enum(CriterionKind, value)
+
+
 @attrs.frozen(kw_only=True)
 class Criterion:
     """One thing a review form rates (a goal, a competency, a section), with its weight in the
@@ -108,8 +113,10 @@ class Criterion:
 
     id: str = attrs.field(validator=v.identifier)
     name: str = attrs.field(validator=v.non_empty_text)
-    kind: CriterionKind = attrs.field(validator=v.enum_member(CriterionKind))
-    weight: float = attrs.field(converter=_to_float, validator=v.positive)
+    kind: CriterionKind = attrs.field(
+        converter=_to_criterion_kind, validator=v.enum_member(CriterionKind)
+    )
+    weight: float = attrs.field(converter=_to_float, validator=v.weight)
     scale: ScaleRef = attrs.field(validator=v.instance_of(ScaleRef))
     description: str = attrs.field(default="", validator=v.text)
 
@@ -269,6 +276,16 @@ def _check_actor(actor: object, at: object) -> tuple[str, datetime]:
     return actor, at
 
 
+def _to_reviewer_role(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the ReviewerRole member."""
+    return v.as_enum(ReviewerRole, value)
+
+
+def _to_review_status(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the ReviewStatus member."""
+    return v.as_enum(ReviewStatus, value)
+
+
 @attrs.frozen(kw_only=True)
 class Review:
     """One reviewer's review of one person (the subject) in one review cycle, on one form.
@@ -283,7 +300,9 @@ class Review:
     form_id: str = attrs.field(validator=v.identifier)
     subject: str = attrs.field(validator=v.identifier)
     reviewer: str = attrs.field(validator=v.identifier)
-    role: ReviewerRole = attrs.field(validator=v.enum_member(ReviewerRole))
+    role: ReviewerRole = attrs.field(
+        converter=_to_reviewer_role, validator=v.enum_member(ReviewerRole)
+    )
     ratings: tuple[CriterionRating, ...] = attrs.field(
         default=(),
         converter=v.tuple_of,
@@ -294,7 +313,9 @@ class Review:
     )
     summary: str = attrs.field(default="", validator=v.text)
     status: ReviewStatus = attrs.field(
-        default=ReviewStatus.DRAFT, validator=v.enum_member(ReviewStatus)
+        default=ReviewStatus.DRAFT,
+        converter=_to_review_status,
+        validator=v.enum_member(ReviewStatus),
     )
     employee_comment: str = attrs.field(default="", validator=v.text)
     version: int = attrs.field(default=1, validator=_version)

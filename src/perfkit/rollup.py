@@ -236,6 +236,11 @@ def _listing(items: Sequence[str]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def _to_progress_source(value: Any) -> Any:
+    """attrs converter: a plain string value becomes the ProgressSource member."""
+    return v.as_enum(ProgressSource, value)
+
+
 @attrs.frozen(kw_only=True)
 class Progress:
     """A goal's progress (attainment, 1.0 = on target) and how it was reached.
@@ -247,7 +252,9 @@ class Progress:
 
     goal_id: str = attrs.field(validator=v.identifier)
     value: float = attrs.field(converter=as_float, validator=finite_float)
-    source: ProgressSource = attrs.field(validator=v.enum_member(ProgressSource))
+    source: ProgressSource = attrs.field(
+        converter=_to_progress_source, validator=v.enum_member(ProgressSource)
+    )
     strategy: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     parts: tuple[ProgressPart, ...] = attrs.field(
         default=(), converter=v.tuple_of, validator=v.each(v.instance_of(ProgressPart))

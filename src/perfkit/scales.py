@@ -227,6 +227,10 @@ class _ScaleBase:
 
 def _fraction(value: float, low: float, high: float) -> float:
     """Where ``value`` sits between ``low`` and ``high``, from 0 to 1 (monotone, exact ends)."""
+    if value >= high:
+        return 1.0
+    if value <= low:
+        return 0.0
     return min(max((value - low) / (high - low), 0.0), 1.0)
 
 
@@ -299,7 +303,10 @@ class NumericScale(_ScaleBase):
         return round((self.maximum - self.minimum) / self.step)
 
     def _grid(self, k: int) -> float:
+        """The k-th allowed value; the last one is exactly the maximum."""
         assert self.step is not None
+        if k >= self._steps:
+            return self.maximum
         return min(self.minimum + k * self.step, self.maximum)
 
     def allowed_values(self) -> tuple[float, ...] | None:

@@ -9,8 +9,8 @@ from perfkit import CURRENCIES, Money
 
 ids = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12
-).filter(lambda s: not s[0].isspace())
-"""Valid ids (any non-empty text not starting with white space)."""
+).filter(lambda s: s == s.strip())
+"""Valid ids (non-empty text, no control characters, no white space at either end)."""
 
 simple_ids = st.from_regex(r"[a-z][a-z0-9-]{0,7}", fullmatch=True)
 

@@ -87,6 +87,9 @@ def goals(draw: st.DrawFn, goal_id: str | None = None, parents: tuple[str, ...] 
     else:
         chosen = draw(st.lists(st.sampled_from(parents), unique=True)) if parents else []
     start = draw(dates)
+    status = draw(st.sampled_from(GoalStatus))
+    # A proposed goal names its proposer; any other may or may not.
+    proposer = draw(ids if status is GoalStatus.PROPOSED else st.none() | ids)
     return Goal(
         id=gid,
         title=draw(titles),
@@ -97,10 +100,10 @@ def goals(draw: st.DrawFn, goal_id: str | None = None, parents: tuple[str, ...] 
         weight=draw(weights),
         start_date=start,
         end_date=start + timedelta(days=draw(st.integers(0, 400))),
-        status=draw(st.sampled_from(GoalStatus)),
+        status=status,
         metric=draw(metrics),
         revision=draw(st.integers(1, 50)),
-        proposed_by=draw(st.none() | ids),
+        proposed_by=proposer,
     )
 
 
