@@ -99,3 +99,35 @@ def test_a_closed_pipe_ends_quietly() -> None:
         proc.stdout.close()  # like `perfkit demo | head -1`
         assert proc.wait(timeout=120) == 0
         assert proc.stderr.read() == b""
+
+
+def test_demo_runs_the_whole_cycle() -> None:
+    code, text = run("demo")
+    assert code == 0
+    for heading in (
+        "Year-end run of cycle 'fy2026'",
+        "Rating distribution on Five-point rating: before and after calibration",
+        "9-box (performance →, potential ↑)",
+        "Merit spend against budget",
+        "Development plans:",
+        "got what they got:",
+    ):
+        assert heading in text
+    assert "calibration moved 0 up and 0 down" in text  # advice only
+
+
+def test_demo_can_force_the_distribution() -> None:
+    _, text = run("demo", "--calibration", "force")
+    line = next(ln for ln in text.splitlines() if ln.startswith("  calibration moved"))
+    assert line != "  calibration moved 0 up and 0 down"
+
+
+def test_the_demo_shown_in_the_docs_is_the_real_one() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "sample.md").read_text("utf-8")
+    block = page.split("$ perfkit demo\n", 1)[1].split("```", 1)[0]
+    _, text = run("demo")
+    real = text.splitlines()
+    shown = [ln for ln in block.splitlines() if ln.strip() and ln != "..."]
+    assert shown
+    missing = [ln for ln in shown if ln not in real]
+    assert missing == [], "docs/sample.md shows demo lines the demo no longer prints"

@@ -91,7 +91,10 @@ def test_numbers_of_any_kind_become_floats() -> None:
         ({"baseline": 0, "target": math.inf}, r"target: inf is not a finite number"),
         ({"baseline": 0, "target": 10**400}, r"target: 1000.* is not a finite number"),
         ({"baseline": -1e308, "target": 1e308}, r"target: 1e\+308 is too far from the baseline"),
-        ({"baseline": 0, "target": 1, "direction": "upward"}, r"direction: 'upward' is not a Direction"),
+        (
+            {"baseline": 0, "target": 1, "direction": "upward"},
+            r"direction: 'upward' is not a Direction",
+        ),
         ({"baseline": 0, "target": 1, "unit": 5}, r"unit: 5 is not a string"),
     ],
 )

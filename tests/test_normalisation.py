@@ -454,3 +454,19 @@ def test_garbage_gives_only_perfkit_errors(a: Any, b: Any, c: Any) -> None:
     for call in calls:
         with contextlib.suppress(PerfkitError):
             call()
+
+
+def test_a_perfect_fit_still_centres_the_severities() -> None:
+    # Every rater's ratings differ from the others' by a constant: residual variance ~0, so the
+    # ridge is ~0 and the equations are ill-conditioned; the severities must still add up to 0.
+    scores = [
+        RaterScore(rater_id="r0", ratee_id="p0", value=1.0),
+        RaterScore(rater_id="r0", ratee_id="p1", value=1.0),
+        RaterScore(rater_id="r1", ratee_id="p0", value=1.0),
+        RaterScore(rater_id="r2", ratee_id="p0", value=2.0),
+        RaterScore(rater_id="r2", ratee_id="p1", value=2.0),
+    ]
+    model = severity_model(scores)
+    assert abs(math.fsum(r.severity for r in model.raters)) <= 1e-12
+    lenient = max(model.raters, key=lambda r: r.severity)
+    assert lenient.rater_id == "r2"

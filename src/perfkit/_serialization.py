@@ -348,6 +348,8 @@ def _flatten(exc: BaseException, path: str) -> Iterator[ValidationError]:
     elif isinstance(exc, BaseValidationError):
         for sub in exc.exceptions:
             yield from _flatten(sub, path)
+    elif isinstance(exc, cattrs.errors.StructureHandlerNotFoundError):
+        yield ValidationError(path, MISSING, "cannot be read from JSON (it holds code, not data)")
     elif isinstance(exc, KeyError):
         yield ValidationError(path, MISSING, "is required")
     elif isinstance(exc, PerfkitError | ValueError | TypeError | AttributeError | ArithmeticError):

@@ -1,7 +1,10 @@
 """The ``perfkit`` command line.
 
 ``perfkit demo`` runs the main job on the built-in sample organisation: it prints the goal cascade
-with progress rolled up from the individual goals, and the check-in reminder list for a day.
+with progress rolled up from the individual goals and the check-in reminder list for a day, then
+runs the year-end cycle (score, calibrate, reward, develop) and prints the rating distribution
+before and after calibration against the guideline, the 9-box, merit spend against budget, the
+development plans, rater effects and one person's explanation.
 Exit codes: 0 success, 1 a perfkit error (bad input; the message says what and where),
 2 a usage error.
 """
@@ -13,6 +16,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -20,9 +24,11 @@ from ._errors import PerfkitError
 from ._version import __version__
 from .dataset import CycleData
 from .goals import Goal, OwnerKind
-from .sample import DEMO_DATE, sample_cycle
+from .run import CycleResult, run_cycle
+from .sample import DEMO_DATE, sample_cycle, sample_policy
+from .scales import OrdinalScale
 
-__all__ = ["main", "render_demo"]
+__all__ = ["main", "render_demo", "render_run"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -117,9 +123,112 @@ def render_demo(data: CycleData, on: date, *, full: bool = False, out: TextIO) -
         )
 
 
+def render_run(data: CycleData, result: CycleResult, *, out: TextIO) -> None:
+    """Print a cycle run: the rating distribution before and after calibration against the
+    guideline, the units off the guideline, the 9-box, merit spend against budget, plans, rater
+    effects and one person's explanation."""
+    org = data.organisation
+    scale = data.scales.get(result.calibration.scale)
+    print(
+        f"Year-end run of cycle {result.cycle_id!r} with policy {result.policy!r} at "
+        f"{result.at.isoformat()}: {len(result.employees)} people rated",
+        file=out,
+    )
+    print("", file=out)
+    print(f"Rating distribution on {scale.name}: before and after calibration", file=out)
+    guide = result.guideline
+    targets = {} if guide is None else {t.value: t for t in guide.targets}
+    before, after = result.distribution.before, result.distribution.after
+    for value in scale.allowed_values() or ():
+        label = scale.label(value) if isinstance(scale, OrdinalScale) else f"{value:g}"
+        target = targets.get(value)
+        aim = "" if target is None else f"guideline {_share_range(target.minimum, target.maximum)}"
+        b, a = before.count(value), after.count(value)
+        print(
+            f"  {value:g} {label:<22} before {b:4d} {_pct(b, before.size):>6}   "
+            f"after {a:4d} {_pct(a, after.size):>6}   {aim}",
+            file=out,
+        )
+    moved = result.distribution
+    print(f"  calibration moved {moved.up} up and {moved.down} down", file=out)
+    if result.deviations_after is not None:
+        off = [g for g in result.deviations_after.groups if g.moves]
+        print(f"  units off the guideline after calibration: {len(off)}", file=out)
+        for group in off:
+            name = org.unit(group.group).name if group.group else "all"
+            detail = ", ".join(
+                f"{r.value:g}: {'+' if r.over else '-'}{r.over or r.under}"
+                for r in group.rows
+                if r.over or r.under
+            )
+            print(
+                f"    {name:<18} {group.size:3d} people, {group.moves} moves ({detail})", file=out
+            )
+    if result.nine_box is not None:
+        print("", file=out)
+        print("9-box (performance →, potential ↑)", file=out)
+        boxes = {b.cell.number: b for b in result.nine_box.boxes}
+        for row in ((7, 8, 9), (4, 5, 6), (1, 2, 3)):
+            cells = "  ".join(f"{boxes[n].cell.name:>20} {boxes[n].count:3d}" for n in row)
+            print(f"  {cells}", file=out)
+    if result.merit is not None:
+        print("", file=out)
+        print("Merit spend against budget", file=out)
+        for pool in result.merit.pools:
+            name = org.unit(pool.unit_id).name
+            used = _pct_dec(pool.spend.amount, pool.amount.amount)
+            print(
+                f"  {name:<18} spent {pool.spend.quantize()!s:>16} of {pool.amount!s:>16} "
+                f"({used}); demand {pool.demand.quantize()}, scaled by {float(pool.factor):.4f}",
+                file=out,
+            )
+    kinds: dict[str, int] = {}
+    for plan in result.plans:
+        kinds[plan.kind.value] = kinds.get(plan.kind.value, 0) + 1
+    print("", file=out)
+    print(
+        "Development plans: " + (", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"),
+        file=out,
+    )
+    if result.rater_effects is not None and result.rater_effects.identified:
+        raters = sorted(result.rater_effects.raters, key=lambda r: (r.severity, r.rater_id))
+        print("Rater effects (severity on the 0-1 review scale; + lenient, - harsh):", file=out)
+        for r in (raters[0], raters[-1]):
+            print(
+                f"  {r.rater_id} {org.employee(r.rater_id).name:<22} {r.severity:+.3f} "
+                f"± {r.se:.3f} over {r.n} reviews",
+                file=out,
+            )
+    example = max(result.employees, key=lambda e: (len(e.sentences()), e.employee_id))
+    print("", file=out)
+    print(
+        f"Why {example.employee_id} ({org.employee(example.employee_id).name}) got what they got:",
+        file=out,
+    )
+    for sentence in example.sentences():
+        print(f"  - {sentence}", file=out)
+
+
+def _pct(part: int, whole: int) -> str:
+    return "-" if whole == 0 else f"{part / whole:.0%}"
+
+
+def _pct_dec(part: Decimal, whole: Decimal) -> str:
+    return "-" if whole == 0 else f"{float(part / whole):.0%}"
+
+
+def _share_range(low: float, high: float) -> str:
+    return f"{low:.0%}" if low == high else f"{low:.0%}-{high:.0%}"
+
+
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
     data = sample_cycle(args.size, seed=args.seed)
     render_demo(data, args.on, full=args.full, out=out)
+    print("", file=out)
+    at = datetime.combine(data.cycle.end, time(18), tzinfo=ZoneInfo(data.cycle.timezone))
+    at = at.replace(day=20)
+    result = run_cycle(data, sample_policy(data, calibration=args.calibration), at=at)
+    render_run(data, result, out=out)
     return EXIT_OK
 
 
@@ -149,6 +258,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the day to look at, YYYY-MM-DD (default {DEMO_DATE.isoformat()})",
     )
     demo.add_argument("--full", action="store_true", help="show every individual goal too")
+    demo.add_argument(
+        "--calibration",
+        choices=("advise", "force"),
+        default="advise",
+        help="advise: report the guideline (default); force: apply a forced distribution",
+    )
     demo.set_defaults(handler=_demo)
     return parser
 

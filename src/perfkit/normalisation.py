@@ -669,6 +669,13 @@ def severity_model(
             rater_var = residual_var / fixed_ridge
         if used_ridge is not None:
             effects = design.solve(used_ridge)
+            # With a positive ridge the exact solution sums to zero within each group of
+            # connected raters (1'Z'M = 0); when the ridge is tiny (a near-perfect fit) the
+            # system is ill-conditioned, so restore that sum explicitly.
+            for group in groups:
+                drift = math.fsum(effects[j] for j in group) / len(group)
+                for j in group:
+                    effects[j] -= drift
     exact = all(len(g) <= exact_se_limit for g in groups)
     se = [0.0] * raters
     if used_ridge is not None and residual_var > 0:

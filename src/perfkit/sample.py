@@ -17,8 +17,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -52,7 +52,10 @@ from .reviews import (
 )
 from .scales import BUILTIN_SCALES, FIVE_POINT, Rating
 
-__all__ = ["COMPANY_ID", "DEMO_DATE", "sample_cycle"]
+if TYPE_CHECKING:
+    from .run import CyclePolicy
+
+__all__ = ["COMPANY_ID", "DEMO_DATE", "sample_cycle", "sample_policy"]
 
 COMPANY_ID = "acme"
 """The id of the sample company (its root org unit, and the owner id of company goals)."""
@@ -455,7 +458,7 @@ def _cascade(
         function = function_of[e.unit_id]
         me = Owner(kind=OwnerKind.EMPLOYEE, id=e.id)
         gid = f"{e.id}-g1"
-        final = min(1.4, max(0.0, rng.gauss(0.85, 0.3)))
+        final = min(1.4, max(0.0, rng.gauss(1.0, 0.25)))
         goals.append(
             _goal(
                 gid,
@@ -652,7 +655,7 @@ def _reviews(
         if e.manager_id is None or f"{e.id}-g1" not in targets or not e.is_active(_YEAR_END):
             continue
         _, final = targets[f"{e.id}-g1"]
-        level = 3 + (final - 0.85) / 0.3
+        level = 3 + (final - 1.0) / 0.25
         peers = [p.id for p in org.direct_reports(e.manager_id) if p.id != e.id]
         raters = [(e.id, ReviewerRole.SELF, 0.4), (e.manager_id, ReviewerRole.MANAGER, None)]
         raters += [
@@ -705,3 +708,108 @@ def sample_cycle(size: int = 60, *, seed: int = 2026) -> CycleData:
         forms=(_form(),),
         reviews=_reviews(org, targets, rng),
     )
+
+
+def sample_policy(data: CycleData | None = None, *, calibration: str = "advise") -> CyclePolicy:
+    """The policy the demo runs the sample cycle with.
+
+    Weighted components (goals 0.6, competencies 0.4; manager 60, peers 30, self 10) on the
+    five-point scale; a 10/20/40/20/10 guideline (advice, or forced with ``calibration="force"``);
+    a 9-box with cut-offs at 2.5 and 3.5; a merit matrix by rating and compa-ratio band; budget
+    pools of 3% of payroll (one pool per division when ``data`` is given, else one for the
+    company), GBP converted at 1 GBP = 1.16 EUR; a bonus plan; a spot award for three praises;
+    development plans by the default rules.
+    """
+    # Imported here: run imports the scoring and rewards machinery, which sample does not need
+    # for the data alone.
+    from .calibration import DistributionGuideline, Target
+    from .development import DevelopmentRules
+    from .ninebox import NineBoxCutoffs
+    from .rewards import (
+        BonusPlan,
+        CompaBand,
+        EligibilityRules,
+        LevelTarget,
+        MeritMatrix,
+        RateTable,
+        RatingMultiplier,
+        RecognitionRule,
+    )
+    from .run import CyclePolicy
+    from .scoring import make_policy
+
+    d = Decimal
+    rates = RateTable.of("EUR", {"GBP": "1.16"})
+    matrix = MeritMatrix.from_rows(
+        FIVE_POINT.ref,
+        [
+            CompaBand(label="below 0.95", upper=d("0.95")),
+            CompaBand(label="0.95-1.05", upper=d("1.05")),
+            CompaBand(label="above 1.05"),
+        ],
+        {
+            1: ["0", "0", "0"],
+            2: ["1.5", "1", "0"],
+            3: ["4", "3", "2"],
+            4: ["5.5", "4.5", "3.5"],
+            5: ["7", "6", "5"],
+        },
+    )
+    return CyclePolicy(
+        scoring=make_policy(
+            "weighted_components",
+            {
+                "weights": {"goals": 0.6, "competencies": 0.4},
+                "roles": {"manager": 60, "peer": 30, "self": 10},
+            },
+        ),
+        rating_scale=FIVE_POINT.ref,
+        guideline=DistributionGuideline(
+            scale=FIVE_POINT.ref,
+            targets=[
+                Target(value=value, minimum=share, maximum=share)
+                for value, share in ((1, 0.1), (2, 0.2), (3, 0.4), (4, 0.2), (5, 0.1))
+            ],
+        ),
+        calibration=calibration,
+        nine_box=NineBoxCutoffs(performance=(2.5, 3.5), potential=(2.5, 3.5)),
+        merit=matrix,
+        eligibility=EligibilityRules(min_tenure_days=90, min_rating=2),
+        pools=_sample_pools(data, rates),
+        rates=rates,
+        bonus=BonusPlan(
+            scale=FIVE_POINT.ref,
+            targets=[LevelTarget(job_level=f"L{n}", pct=d(5 * (n - 3))) for n in (5, 6, 7)],
+            default_target_pct=d(5),
+            multipliers=[
+                RatingMultiplier(rating=r, multiplier=d(m))
+                for r, m in ((1, "0"), (2, "0.5"), (3, "1"), (4, "1.25"), (5, "1.5"))
+            ],
+            company_multiplier=d("1.1"),
+            cap=d("1.5"),
+        ),
+        recognition=(
+            RecognitionRule(id="spot", min_praise=3, window_days=365, award=Money.of("250", "EUR")),
+        ),
+        development=DevelopmentRules(),
+    )
+
+
+def _sample_pools(data: CycleData | None, rates: Any) -> tuple[Any, ...]:
+    """Budget pools of 3% of payroll in EUR: one per division (a pool covers its subunits), or
+    one for the company without data."""
+    from .rewards import BudgetPool
+
+    if data is None:
+        return (BudgetPool(unit_id=COMPANY_ID, amount=Money.of("60000", "EUR")),)
+    org = data.organisation
+    pools = []
+    for unit in org.units:
+        if unit.parent_id != COMPANY_ID:
+            continue
+        payroll = Money.zero("EUR")
+        for person in org.unit_members(unit.id):
+            payroll = payroll + rates.to_base(person.base_pay)
+        budget = payroll.times(Decimal("0.03")).quantize(0, ROUND_DOWN)
+        pools.append(BudgetPool(unit_id=unit.id, amount=budget))
+    return tuple(pools)
