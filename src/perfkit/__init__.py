@@ -1,11 +1,13 @@
 """perfkit: an open, embeddable core for performance management."""
 
 from ._errors import (
+    ConcurrencyError,
     DocumentError,
     HierarchyLoopError,
     NotFoundError,
     PerfkitError,
     PhaseError,
+    StoreError,
     TransitionError,
     UnknownReferenceError,
     ValidationError,
@@ -279,6 +281,7 @@ __all__ = [
     "CompaBand",
     "Component",
     "ComponentName",
+    "ConcurrencyError",
     "ConfigReader",
     "Constructive",
     "Criterion",
@@ -430,6 +433,7 @@ __all__ = [
     "SeverityModel",
     "StandardErrorMethod",
     "StateMachine",
+    "StoreError",
     "Subordinate",
     "THREE_POINT",
     "TableMapping",

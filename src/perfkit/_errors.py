@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "ConcurrencyError",
     "DocumentError",
     "HierarchyLoopError",
     "NotFoundError",
     "PerfkitError",
     "PhaseError",
+    "StoreError",
     "TransitionError",
     "UnknownReferenceError",
     "ValidationError",
@@ -140,3 +142,31 @@ class DocumentError(PerfkitError):
 
 
 MISSING = _MISSING
+
+
+class StoreError(PerfkitError):
+    """A store cannot be used as asked: not a perfkit database, another schema version, a
+    server that cannot be reached. The message says what to do."""
+
+
+class ConcurrencyError(PerfkitError):
+    """Someone else changed the record since it was read: the write was refused and nothing
+    was overwritten. Read the record again, re-apply the change, and save with its new version."""
+
+    def __init__(self, kind: str, record_id: str, expected: int | None, found: int | None) -> None:
+        self.kind = kind
+        self.record_id = record_id
+        self.expected = expected
+        self.found = found
+        if expected is None:
+            text = (
+                f"{kind} {record_id!r} already exists (version {found}); save it with that version"
+            )
+        elif found is None:
+            text = f"{kind} {record_id!r} does not exist; save it with expected_version=None"
+        else:
+            text = (
+                f"{kind} {record_id!r} is at version {found}, not {expected}: someone else changed "
+                "it; read it again and re-apply the change"
+            )
+        super().__init__(text)

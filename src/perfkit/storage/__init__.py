@@ -1,0 +1,41 @@
+"""Storage the host chooses: protocols, and adapters that implement them.
+
+``perfkit.storage`` defines what a store provides (:class:`Store`, :class:`UnitOfWork` and one
+repository per kind of record); adapters implement it: in memory (``perfkit.storage.memory``),
+SQLite (``perfkit.storage.sqlite``, the embedded default) and PostgreSQL
+(``perfkit.storage.postgres``, the ``perfkit[postgres]`` extra). ``perfkit.testing`` holds the
+conformance suite every adapter passes — a host's own adapter too.
+"""
+
+from .._errors import ConcurrencyError, StoreError
+from ._audit import AuditEntry, AuditProblem, AuditReport
+from ._protocols import (
+    AuditLog,
+    CalibrationRepository,
+    CycleRepository,
+    FeedbackRepository,
+    GoalRepository,
+    OrganisationRepository,
+    ResultRepository,
+    ReviewRepository,
+    Store,
+    UnitOfWork,
+)
+
+__all__ = [
+    "AuditEntry",
+    "AuditLog",
+    "AuditProblem",
+    "AuditReport",
+    "CalibrationRepository",
+    "ConcurrencyError",
+    "CycleRepository",
+    "FeedbackRepository",
+    "GoalRepository",
+    "OrganisationRepository",
+    "ResultRepository",
+    "ReviewRepository",
+    "Store",
+    "StoreError",
+    "UnitOfWork",
+]
