@@ -16,7 +16,7 @@ $(STAMP_RUN): $(BIN)/python pyproject.toml
 	touch $@
 
 $(STAMP_TEST): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,postgres]'
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
@@ -29,8 +29,9 @@ lint: $(STAMP_TEST)
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy --strict src/perfkit
 
+# A throwaway PostgreSQL server runs for the tests when its binaries are installed.
 pytest: $(STAMP_TEST)
-	$(BIN)/python -m pytest
+	scripts/run-tests $(BIN)/python
 
 test: lint typecheck pytest
 

@@ -1,6 +1,9 @@
-"""Hypothesis profiles: ``fast`` for local runs, ``ci`` (thorough) when the CI variable is set."""
+"""Hypothesis profiles (``fast`` locally, ``ci`` when the CI variable is set) and the PostgreSQL
+server fixture."""
 
 import os
+
+import pytest
 
 from hypothesis import HealthCheck, settings
 
@@ -15,3 +18,21 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "fast")
 )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The URL of a PostgreSQL server for the tests (``make test`` starts a throwaway one).
+
+    Without one the PostgreSQL tests skip, saying how to enable them; under CI they fail.
+    """
+    url = os.environ.get("PERFKIT_TEST_POSTGRES_URL")
+    if url:
+        return url
+    message = (
+        "no PostgreSQL server for the tests: run `make test` (it starts a throwaway server when "
+        "PostgreSQL is installed) or set PERFKIT_TEST_POSTGRES_URL=postgresql://user@host:port/db"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
