@@ -308,3 +308,79 @@ def test_policy_checks_its_parts() -> None:
         run_cycle(1, tiny_policy(), at=AT)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="at: .* is a naive datetime"):
         run_cycle(tiny(), tiny_policy(), at=datetime(2026, 12, 20))
+
+
+def test_leavers_are_not_rated() -> None:
+    data = sample_cycle(400, seed=5)
+    gone = {e.id for e in data.organisation.employees if not e.is_active(date(2026, 12, 20))}
+    assert gone  # the sample has spring leavers at this size
+    result = run_cycle(data, sample_policy(data, calibration="force"), at=AT)
+    rated = {e.employee_id for e in result.employees}
+    assert not rated & gone
+    assert not {p.employee_id for p in result.plans} & gone
+
+
+def test_awards_reach_people_who_are_not_rated() -> None:
+    data = sample_cycle()
+    result = run_cycle(data, sample_policy(data), at=AT)
+    assert result.awards
+    rated = {e.employee_id for e in result.employees}
+    for award in result.awards:
+        if award.employee_id in rated:
+            assert award in result.employee(award.employee_id).awards
+
+
+def test_potentials_override_person_by_person() -> None:
+    data = sample_cycle()
+    policy = sample_policy(data)
+    plain = run_cycle(data, policy, at=AT)
+    someone = plain.employees[0].employee_id
+    moved = run_cycle(data, policy, at=AT, potentials={someone: 5.0})
+    assert moved.nine_box is not None
+    assert plain.nine_box is not None
+    assert len(moved.nine_box.placements) == len(plain.nine_box.placements)
+    assert moved.nine_box.placement(someone).potential == 5.0
+    with pytest.raises(
+        ValidationError, match=rf"potentials\['{someone}'\]: 'high' is not a number"
+    ):
+        run_cycle(data, policy, at=AT, potentials={someone: "high"})  # type: ignore[dict-item]
+    with pytest.raises(ValidationError, match="potentials: .* is not a mapping"):
+        run_cycle(data, policy, at=AT, potentials=[1, 2])  # type: ignore[arg-type]
+
+
+def test_calibrators_adjust_after_the_forced_distribution() -> None:
+    data = sample_cycle(120, seed=3)
+    policy = sample_policy(data, calibration="force")
+    forced = run_cycle(data, policy, at=AT)
+    target = forced.employees[0]
+    now = target.rating_after.value
+    to = 5.0 if now < 5 else 4.0
+    change = Adjustment(
+        employee_id=target.employee_id,
+        from_value=now,
+        to_value=to,
+        by="dana",
+        at=AT,
+        reason="panel agreed",
+    )
+    final = run_cycle(data, policy, at=AT, adjustments=[change]).employee(target.employee_id)
+    assert final.rating_after.value == to
+    assert final.adjustments[-1] == change
+
+
+def test_a_policy_that_does_not_fit_is_refused_before_any_work() -> None:
+    data = tiny()
+    three = MeritMatrix.from_rows(
+        perfkit.THREE_POINT.ref,
+        [CompaBand(label="all")],
+        {1: ["0"], 2: ["2"], 3: ["4"]},
+    )
+    with pytest.raises(ValidationError, match=r"^policy\.merit"):
+        run_cycle(data, tiny_policy(merit=three, pools=(), rates=None), at=AT)
+    dollars = RateTable.of("USD", {})
+    with pytest.raises(
+        ValidationError, match=r"employees\['boss'\]\.base_pay\.currency: 'EUR' has no rate"
+    ):
+        run_cycle(data, tiny_policy(rates=dollars), at=AT)
+    with pytest.raises(ValidationError, match="data: 'x' is not a CycleData"):
+        sample_policy("x")  # type: ignore[arg-type]

@@ -269,8 +269,17 @@ class MissedTarget:
     def describe(self) -> str:
         """``'Resolve tickets within 24 h' at 91% against a target of 95%``."""
         unit = self.unit
-        reading = "no reading" if self.value is None else f"{_g(self.value)}{unit}"
-        return f"{self.title!r} at {reading} against a target of {_g(self.target)}{unit}"
+        sep = "" if unit in ("%", "") else " "
+        reading = "no reading" if self.value is None else f"{_num(self.value)}{sep}{unit}"
+        target = f"{_num(self.target)}{sep}{unit}"
+        return f"{self.title!r} at {reading} against a target of {target}"
+
+
+def _num(x: float) -> str:
+    """A reading as people write it: ``91``, ``4.5``, ``1,234,567``, ``0.125``."""
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.4f}".rstrip("0").rstrip(".")
 
 
 @attrs.frozen(kw_only=True)

@@ -140,7 +140,7 @@ class RaterScore:
 
     rater_id: str = attrs.field(validator=v.identifier)
     ratee_id: str = attrs.field(validator=v.identifier)
-    value: float = attrs.field(converter=as_float, validator=finite_float)
+    value: float = attrs.field(converter=as_float, validator=[finite_float, v.between(-1e12, 1e12)])
 
 
 def _scores(scores: object) -> tuple[RaterScore, ...]:

@@ -140,9 +140,9 @@ def _float_value(_inst: object, attribute: attrs.Attribute[Any], value: object) 
 
 
 def _positive_float(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A weight: finite, positive, at most ``v.MAX_WEIGHT`` (sums of weights never overflow)."""
     _float_value(inst, attribute, value)
-    if value <= 0:  # type: ignore[operator]
-        raise ValidationError(attribute.name, value, "is not positive")
+    v.weight(inst, attribute, value)
 
 
 def _non_negative_float(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -1070,6 +1070,18 @@ def _fit_pool(
         if factor.is_zero():
             factor = Decimal(0)
     units = [Decimal(1).scaleb(-minor_unit(p.base_pay.currency)) for p in members]
+    if factor == _ONE:
+        # The pool covers the demand: everyone keeps their increase as rounded on its own
+        # (exactly what they would get without a pool), when those fit the pool too.
+        own = [
+            p.raw_increase.amount.quantize(unit, rounding=ROUND_HALF_EVEN, context=_DOWN)
+            for p, unit in zip(members, units, strict=True)
+        ]
+        own_spend = _UP.create_decimal(0)
+        for amount, r in zip(own, rate, strict=True):
+            own_spend = _UP.add(own_spend, _UP.multiply(amount, r))
+        if own_spend <= budget_total:
+            return _pool_report(pool, members, own, factor, demand_up, own_spend, base)
     finals: list[Decimal] = []
     cut: list[Decimal] = []
     spend = _UP.create_decimal(0)
@@ -1089,6 +1101,18 @@ def _fit_pool(
         if _UP.add(spend, step) <= budget:
             finals[i] = finals[i] + units[i]
             spend = _UP.add(spend, step)
+    return _pool_report(pool, members, finals, factor, demand_up, spend, base)
+
+
+def _pool_report(
+    pool: BudgetPool,
+    members: list[MeritProposal],
+    finals: list[Decimal],
+    factor: Decimal,
+    demand_up: Decimal,
+    spend: Decimal,
+    base: str,
+) -> tuple[PoolReport, list[MeritProposal]]:
     updated = [
         attrs.evolve(
             p,
@@ -1106,7 +1130,7 @@ def _fit_pool(
         demand=Money(amount=demand_up.quantize(_PLACES, context=_UP), currency=base),
         factor=factor,
         spend=Money(amount=spent, currency=base),
-        remaining=Money(amount=_UP.subtract(budget_total, spent), currency=base),
+        remaining=Money(amount=_UP.subtract(pool.amount.amount, spent), currency=base),
         headcount=len(members),
     )
     return report, updated
@@ -1128,8 +1152,11 @@ def allocate(
        digits), and every raw increase is multiplied by it; otherwise factor = 1;
     3. each person's scaled increase is rounded **down** to their currency's minor unit, so the
        converted total never exceeds the pool;
-    4. the **remainder** is reconciled by largest remainder: people whose increase rounding cut
-       the largest fraction of a minor unit (ties: smaller employee id first) get one more minor
+    4. when the pool covers the demand and everyone's increase rounded on its own (as without
+       a pool) fits it too, those are kept: a budget that does not bind changes nobody's pay;
+    5. otherwise the **remainder** is reconciled by largest remainder: people whose increase
+       rounding cut the largest fraction of a minor unit (ties: smaller employee id first) get
+       one more minor
        unit each, as long as the converted total stays within the budget — the pool, or the
        demand when the pool covers it. Nobody gets more than their scaled increase rounded up,
        and nobody less than it rounded down. What cannot be handed out stays in the pool,

@@ -16,15 +16,17 @@ holds the review-cycle calendar.)
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
 from . import _validation as v
-from ._errors import MISSING, ValidationError
+from ._errors import MISSING, NotFoundError, ValidationError
 from .calibration import (
     Adjustment,
     CalibrationEntry,
@@ -262,17 +264,25 @@ class CycleResult:
     merit: MeritAllocation | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(MeritAllocation))
     )
+    awards: tuple[RecognitionAward, ...] = attrs.field(
+        default=(), converter=v.tuple_of, validator=v.each(v.instance_of(RecognitionAward))
+    )
     plans: tuple[DevelopmentPlan, ...] = attrs.field(
         default=(), converter=v.tuple_of, validator=v.each(v.instance_of(DevelopmentPlan))
     )
+
+    def plan(self, plan_id: str) -> DevelopmentPlan:
+        """One development plan by id."""
+        for p in self.plans:
+            if p.id == plan_id:
+                return p
+        raise NotFoundError("development plan", plan_id)
 
     def employee(self, employee_id: str) -> EmployeeResult:
         """One person's result."""
         for e in self.employees:
             if e.employee_id == employee_id:
                 return e
-        from ._errors import NotFoundError
-
         raise NotFoundError("employee result", employee_id)
 
 
@@ -280,20 +290,26 @@ def _g(x: float) -> str:
     return f"{x:g}"
 
 
-def _potential(
-    employee: Employee, attribute: str, given: Mapping[str, float] | None
-) -> float | None:
-    if given is not None:
-        return given.get(employee.id)
-    raw = employee.attributes.get(attribute)
-    if raw is None:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValidationError(
-            f"employees[{employee.id!r}].attributes[{attribute!r}]", raw, "is not a number"
-        ) from None
+def _potential(employee: Employee, attribute: str, given: Mapping[str, float]) -> float | None:
+    """The employee's potential: from ``given`` when it names them, else from the attribute."""
+    if employee.id in given:
+        value: object = given[employee.id]
+        where = f"potentials[{employee.id!r}]"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError(where, value, "is not a number")
+        number = float(value)
+    else:
+        raw = employee.attributes.get(attribute)
+        if raw is None:
+            return None
+        where = f"employees[{employee.id!r}].attributes[{attribute!r}]"
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValidationError(where, raw, "is not a number") from None
+    if not math.isfinite(number):
+        raise ValidationError(where, number, "is not a finite number")
+    return number
 
 
 def _rater_scores(data: CycleData) -> list[RaterScore]:
@@ -334,15 +350,24 @@ def run_cycle(
     ``at`` is the moment of the run: goal attainment is read as of it, and calibration
     adjustments made by the run (a forced distribution) carry it and ``calibrator``.
     ``adjustments`` are the calibrators' own changes (from a calibration session), applied in
-    order before any forced distribution. ``potentials`` (employee id → potential on the 9-box
-    potential scale) override the ``potential`` attribute of the employees.
+    order — after the forced distribution when the policy forces one, so each names the value it
+    changes and no decision of theirs is undone. ``potentials`` (employee id → potential on the
+    9-box potential scale) override, person by person, the ``potential`` attribute.
+
+    People who left before the day of the ratings (the run's day, or the cycle's last day when
+    the run comes later) are not rated, calibrated, rewarded or given plans.
     """
     _check_run_args(data, policy, at)
     v.identifier(None, attrs.fields(Adjustment).by, calibrator)
+    given = _check_potentials(potentials)
     scale = data.scales.get(policy.rating_scale)
+    _check_policy_against(policy, scale, data)
     cutoffs = policy.cutoffs or _default_cutoffs(scale, policy)
     org = data.organisation
-    inputs = all_inputs(data, at)
+    # People who left before the day of the ratings are not rated (nor calibrated, rewarded or
+    # given plans): the day is the run's, or the cycle's last day when the run comes later.
+    rating_day = min(at.astimezone(ZoneInfo(data.cycle.timezone)).date(), data.cycle.end)
+    inputs = [i for i in all_inputs(data, at) if org.employee(i.employee_id).is_active(rating_day)]
     scores = {i.employee_id: policy.scoring.score(i) for i in inputs}
     before = {pid: cutoffs.rate(s) for pid, s in scores.items()}
 
@@ -365,12 +390,14 @@ def run_cycle(
         scale=policy.rating_scale,
         population=entries,
     )
-    if adjustments:
-        session = session.apply(list(adjustments), scale)
     if policy.calibration is CalibrationMode.FORCE:
+        # The forced distribution is the proposal; the calibrators' adjustments come after it
+        # (each names the forced value it changes), so a decision of theirs is never undone.
         assert policy.guideline is not None
         forced = force_distribution(session, policy.guideline, by=calibrator, at=at)
         session = session.apply(forced, scale)
+    if adjustments:
+        session = session.apply(list(adjustments), scale)
     dev_before = dev_after = None
     if policy.guideline is not None:
         dev_before = policy.guideline.deviations(session, by="unit", use="original")
@@ -385,7 +412,7 @@ def run_cycle(
     potential_of: dict[str, float] = {}
     if policy.nine_box is not None:
         for pid in sorted(scores):
-            pot = _potential(org.employee(pid), policy.potential_attribute, potentials)
+            pot = _potential(org.employee(pid), policy.potential_attribute, given)
             if pot is not None:
                 potential_of[pid] = pot
         grid = nine_box(
@@ -395,9 +422,12 @@ def run_cycle(
         cells = {p.employee_id: p.cell for p in grid.placements}
 
     merit_of, allocation, eligibility_of, bonus_of = _rewards(data, policy, after)
+    awards: list[RecognitionAward] = []
     awards_of: dict[str, list[RecognitionAward]] = {}
+    active = [e for e in org.employees if e.is_active(rating_day)]
     for rule in policy.recognition:
-        for award in rule.awards(data.feedback, org.employees, at):
+        for award in rule.awards(data.feedback, active, at):
+            awards.append(award)
             awards_of.setdefault(award.employee_id, []).append(award)
 
     plans: tuple[DevelopmentPlan, ...] = ()
@@ -449,8 +479,48 @@ def run_cycle(
         rater_effects=rater_effects,
         nine_box=grid,
         merit=allocation,
+        awards=awards,
         plans=plans,
     )
+
+
+def _check_potentials(potentials: object) -> Mapping[str, float]:
+    if potentials is None:
+        return {}
+    if not isinstance(potentials, Mapping):
+        raise ValidationError(
+            "potentials", potentials, "is not a mapping of employee id to potential"
+        )
+    return potentials
+
+
+def _check_policy_against(policy: CyclePolicy, scale: Scale, data: CycleData) -> None:
+    """Refuse, before any work, a policy whose parts do not fit the rating scale or the data."""
+    parts: list[tuple[str, Callable[[Scale], None]]] = []
+    if policy.guideline is not None:
+        parts.append(("policy.guideline", policy.guideline.check))
+    if policy.merit is not None:
+        parts.append(("policy.merit", policy.merit.check_scale))
+    for name, check in parts:
+        try:
+            check(scale)
+        except ValidationError as err:
+            raise err.at(name) from None
+    if policy.bonus is not None and policy.bonus.scale != policy.rating_scale:
+        raise ValidationError(
+            "policy.bonus.scale", str(policy.bonus.scale), f"is not the rating scale {scale.ref}"
+        )
+    if policy.rates is not None and policy.pools:
+        known = {policy.rates.base, *(r.currency for r in policy.rates.rates)}
+        for person in data.organisation.employees:
+            currency = person.base_pay.currency
+            if currency not in known:
+                listed = ", ".join(sorted(known))
+                raise ValidationError(
+                    f"employees[{person.id!r}].base_pay.currency",
+                    currency,
+                    f"has no rate in the policy's rate table (rates for: {listed})",
+                )
 
 
 def _default_cutoffs(scale: Scale, policy: CyclePolicy) -> RatingCutoffs:

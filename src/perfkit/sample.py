@@ -55,10 +55,13 @@ from .scales import BUILTIN_SCALES, FIVE_POINT, Rating
 if TYPE_CHECKING:
     from .run import CyclePolicy
 
-__all__ = ["COMPANY_ID", "DEMO_DATE", "sample_cycle", "sample_policy"]
+__all__ = ["COMPANY_ID", "DEMO_DATE", "MAX_SIZE", "sample_cycle", "sample_policy"]
 
 COMPANY_ID = "acme"
 """The id of the sample company (its root org unit, and the owner id of company goals)."""
+
+MAX_SIZE = 1_000_000
+"""The largest sample organisation the generator builds."""
 
 DEMO_DATE = date(2026, 4, 30)
 """The day the demo looks at: the end of the first quarter of check-ins."""
@@ -553,7 +556,7 @@ def _feedback(org: Organisation, rng: random.Random) -> list[FeedbackEvent]:
         peers = [p.id for p in org.direct_reports(e.manager_id) if p.id != e.id]
         stamp = e.id
         if peers:
-            for k in range(rng.randint(0, 2)):
+            for k in range(rng.randint(0, 3)):
                 events.append(
                     Praise(
                         id=f"f-{stamp}-p{k}",
@@ -689,8 +692,10 @@ def sample_cycle(size: int = 60, *, seed: int = 2026) -> CycleData:
 
     Deterministic: the same ``size`` and ``seed`` give equal data (and byte-identical JSON).
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 2:
-        raise ValidationError("size", size, "is not a whole number of people, at least 2")
+    if isinstance(size, bool) or not isinstance(size, int) or not 2 <= size <= MAX_SIZE:
+        raise ValidationError(
+            "size", size, f"is not a whole number of people from 2 to {MAX_SIZE:,}"
+        )
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValidationError("seed", seed, "is not an integer")
     rng = random.Random(seed)
@@ -714,12 +719,15 @@ def sample_policy(data: CycleData | None = None, *, calibration: str = "advise")
     """The policy the demo runs the sample cycle with.
 
     Weighted components (goals 0.6, competencies 0.4; manager 60, peers 30, self 10) on the
-    five-point scale; a 10/20/40/20/10 guideline (advice, or forced with ``calibration="force"``);
+    five-point scale; a guideline of 5-15% / 15-25% / 30-50% / 15-25% / 5-15% (advice, or forced
+    with ``calibration="force"``, which aims at the midpoints 10/20/40/20/10);
     a 9-box with cut-offs at 2.5 and 3.5; a merit matrix by rating and compa-ratio band; budget
     pools of 3% of payroll (one pool per division when ``data`` is given, else one for the
     company), GBP converted at 1 GBP = 1.16 EUR; a bonus plan; a spot award for three praises;
     development plans by the default rules.
     """
+    if data is not None and not isinstance(data, CycleData):
+        raise ValidationError("data", data, "is not a CycleData")
     # Imported here: run imports the scoring and rewards machinery, which sample does not need
     # for the data alone.
     from .calibration import DistributionGuideline, Target
@@ -767,8 +775,14 @@ def sample_policy(data: CycleData | None = None, *, calibration: str = "advise")
         guideline=DistributionGuideline(
             scale=FIVE_POINT.ref,
             targets=[
-                Target(value=value, minimum=share, maximum=share)
-                for value, share in ((1, 0.1), (2, 0.2), (3, 0.4), (4, 0.2), (5, 0.1))
+                Target(value=value, minimum=low, maximum=high)
+                for value, low, high in (
+                    (1, 0.05, 0.15),
+                    (2, 0.15, 0.25),
+                    (3, 0.30, 0.50),
+                    (4, 0.15, 0.25),
+                    (5, 0.05, 0.15),
+                )
             ],
         ),
         calibration=calibration,
