@@ -84,6 +84,41 @@ def as_enum(kind: type[E], value: Any) -> Any:
     return value
 
 
+def as_float(value: Any) -> Any:
+    """attrs converter for float fields: an int or Decimal becomes a float; anything else is left
+    for the validator to reject (a bool is never taken for a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return value
+    try:
+        return float(value)
+    except (OverflowError, ValueError):  # an int too large for a float, a signalling NaN
+        return value
+
+
+def finite_float(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finite float (after :func:`as_float`); an int too large for a float is refused here."""
+    if isinstance(value, bool) or not isinstance(value, float | int | Decimal):
+        raise fail(attribute, value, "is not a number")
+    if not isinstance(value, float) or not math.isfinite(value):
+        raise fail(attribute, value, "is not a finite number")
+
+
+def count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A count: an int, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(attribute, value, "is not an integer")
+    if value < 0:
+        raise fail(attribute, value, "is negative")
+
+
+def version(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A version number: an int, 1 or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(attribute, value, "is not an integer")
+    if value < 1:
+        raise fail(attribute, value, "is not a version (1 or more)")
+
+
 def identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An id: a non-empty string of at most 200 characters that does not start with a space."""
     if not isinstance(value, str):

@@ -33,8 +33,8 @@ import attrs
 
 from . import _validation as v
 from ._errors import NotFoundError, TransitionError, UnknownReferenceError, ValidationError
+from ._validation import as_float, finite_float
 from .events import StateMachine, WorkflowEvent
-from .metrics import as_float, finite_float
 from .org import Organisation
 from .scales import NumericScale, OrdinalScale, Rating, Scale, ScaleRef
 
@@ -111,21 +111,6 @@ class RatingView(enum.StrEnum):
 
 
 # --- small validators and helpers ----------------------------------------------------------
-
-
-def _count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A whole number of people: an int, 0 or more."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(attribute.name, value, "is not an integer")
-    if value < 0:
-        raise ValidationError(attribute.name, value, "is negative")
-
-
-def _version(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(attribute.name, value, "is not an integer")
-    if value < 1:
-        raise ValidationError(attribute.name, value, "is not a version (1 or more)")
 
 
 def _share(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -397,7 +382,7 @@ class CalibrationSession:
     status: SessionStatus = attrs.field(
         default=SessionStatus.OPEN, validator=v.enum_member(SessionStatus)
     )
-    version: int = attrs.field(default=1, validator=_version)
+    version: int = attrs.field(default=1, validator=v.version)
 
     def __attrs_post_init__(self) -> None:
         for i, entry in enumerate(self.population):
@@ -708,8 +693,8 @@ class TargetBounds:
     """How many of ``n`` people a target allows: from ``minimum_count`` to ``maximum_count``."""
 
     value: float = attrs.field(converter=as_float, validator=finite_float)
-    minimum_count: int = attrs.field(validator=_count)
-    maximum_count: int = attrs.field(validator=_count)
+    minimum_count: int = attrs.field(validator=v.count)
+    maximum_count: int = attrs.field(validator=v.count)
 
 
 @attrs.frozen(kw_only=True)
@@ -722,18 +707,18 @@ class Feasibility:
     need; ``over_by`` how many people fit under no maximum.
     """
 
-    size: int = attrs.field(validator=_count)
+    size: int = attrs.field(validator=v.count)
     feasible: bool = attrs.field(validator=v.instance_of(bool))
-    minimum_total: int = attrs.field(validator=_count)
-    maximum_total: int = attrs.field(validator=_count)
+    minimum_total: int = attrs.field(validator=v.count)
+    maximum_total: int = attrs.field(validator=v.count)
     bounds: tuple[TargetBounds, ...] = attrs.field(
         converter=v.tuple_of, validator=v.each(v.instance_of(TargetBounds))
     )
     empty: tuple[float, ...] = attrs.field(
         default=(), converter=v.tuple_of, validator=v.each(finite_float)
     )
-    short_by: int = attrs.field(default=0, validator=_count)
-    over_by: int = attrs.field(default=0, validator=_count)
+    short_by: int = attrs.field(default=0, validator=v.count)
+    over_by: int = attrs.field(default=0, validator=v.count)
 
     def reasons(self) -> tuple[str, ...]:
         """Why the guideline cannot be met for ``size`` people, one sentence per reason."""
@@ -768,14 +753,14 @@ class Deviation:
     (``in_guideline`` false) has the range 0–0."""
 
     value: float = attrs.field(converter=as_float, validator=finite_float)
-    count: int = attrs.field(validator=_count)
+    count: int = attrs.field(validator=v.count)
     share: float = attrs.field(converter=as_float, validator=_share)
     minimum: float = attrs.field(converter=as_float, validator=_share)
     maximum: float = attrs.field(converter=as_float, validator=_share)
-    minimum_count: int = attrs.field(validator=_count)
-    maximum_count: int = attrs.field(validator=_count)
-    over: int = attrs.field(validator=_count)
-    under: int = attrs.field(validator=_count)
+    minimum_count: int = attrs.field(validator=v.count)
+    maximum_count: int = attrs.field(validator=v.count)
+    over: int = attrs.field(validator=v.count)
+    under: int = attrs.field(validator=v.count)
     in_guideline: bool = attrs.field(default=True, validator=v.instance_of(bool))
 
 
@@ -787,9 +772,9 @@ class GroupDeviations:
     range when the guideline is ``feasible`` for the group's size (a lower bound otherwise)."""
 
     group: str | None = attrs.field(validator=v.optional(v.instance_of(str)))
-    size: int = attrs.field(validator=_count)
+    size: int = attrs.field(validator=v.count)
     feasible: bool = attrs.field(validator=v.instance_of(bool))
-    moves: int = attrs.field(validator=_count)
+    moves: int = attrs.field(validator=v.count)
     rows: tuple[Deviation, ...] = attrs.field(
         converter=v.tuple_of, validator=v.each(v.instance_of(Deviation))
     )
@@ -997,7 +982,7 @@ class Slot:
     value: float = attrs.field(converter=as_float, validator=finite_float)
     share: float = attrs.field(converter=as_float, validator=_share)
     quota: float = attrs.field(converter=as_float, validator=v.non_negative)
-    count: int = attrs.field(validator=_count)
+    count: int = attrs.field(validator=v.count)
 
 
 def _share_pairs(shares: object) -> list[tuple[float, Fraction]]:
@@ -1060,7 +1045,7 @@ class Assignment:
     rating they had (``from_value``) and the one the distribution gives them (``to_value``)."""
 
     employee_id: str = attrs.field(validator=v.identifier)
-    rank: int = attrs.field(validator=_count)
+    rank: int = attrs.field(validator=v.count)
     score: float = attrs.field(converter=as_float, validator=finite_float)
     from_value: float = attrs.field(converter=as_float, validator=finite_float)
     to_value: float = attrs.field(converter=as_float, validator=finite_float)
@@ -1072,7 +1057,7 @@ class ForcedDistribution:
     in rank order, and the adjustments (only the changed ratings, by employee id, reason
     ``"forced distribution"``) — proposed, not applied (:meth:`CalibrationSession.apply`)."""
 
-    size: int = attrs.field(validator=_count)
+    size: int = attrs.field(validator=v.count)
     by_score: bool = attrs.field(validator=v.instance_of(bool))
     slots: tuple[Slot, ...] = attrs.field(
         converter=v.tuple_of, validator=v.each(v.instance_of(Slot))
@@ -1164,7 +1149,7 @@ class ValueCount:
     """How many people of a population have one rating value, and their share of it."""
 
     value: float = attrs.field(converter=as_float, validator=finite_float)
-    count: int = attrs.field(validator=_count)
+    count: int = attrs.field(validator=v.count)
     share: float = attrs.field(converter=as_float, validator=_share)
 
 
@@ -1173,7 +1158,7 @@ class Distribution:
     """The distribution of ratings in a population: ``size`` people, count and share per value
     (lowest value first)."""
 
-    size: int = attrs.field(validator=_count)
+    size: int = attrs.field(validator=v.count)
     values: tuple[ValueCount, ...] = attrs.field(
         default=(), converter=v.tuple_of, validator=v.each(v.instance_of(ValueCount))
     )
@@ -1208,9 +1193,9 @@ class DistributionReport:
     movements: tuple[Movement, ...] = attrs.field(
         default=(), converter=v.tuple_of, validator=v.each(v.instance_of(Movement))
     )
-    up: int = attrs.field(default=0, validator=_count)
-    down: int = attrs.field(default=0, validator=_count)
-    same: int = attrs.field(default=0, validator=_count)
+    up: int = attrs.field(default=0, validator=v.count)
+    down: int = attrs.field(default=0, validator=v.count)
+    same: int = attrs.field(default=0, validator=v.count)
 
 
 def _distributions(before: list[float], after: list[float]) -> tuple[Distribution, Distribution]:

@@ -18,10 +18,8 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -54,23 +52,6 @@ __all__ = [
 
 
 # --- small validators and converters ------------------------------------------------------
-
-
-def _as_float(value: Any) -> Any:
-    """attrs converter: an int or Decimal becomes a float (a bool is left for the validator)."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return value
-    try:
-        return float(value)
-    except (OverflowError, ValueError):
-        return value
-
-
-def _finite_float(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, float | int | Decimal):
-        raise v.fail(attribute, value, "is not a number")
-    if not isinstance(value, float) or not math.isfinite(value):
-        raise v.fail(attribute, value, "is not a finite number")
 
 
 def _days(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -258,13 +239,13 @@ class MissedTarget:
 
     goal_id: str = attrs.field(validator=v.identifier)
     title: str = attrs.field(validator=v.non_empty_text)
-    target: float = attrs.field(converter=_as_float, validator=_finite_float)
+    target: float = attrs.field(converter=v.as_float, validator=v.finite_float)
     value: float | None = attrs.field(
-        default=None, converter=_as_float, validator=v.optional(_finite_float)
+        default=None, converter=v.as_float, validator=v.optional(v.finite_float)
     )
     unit: str = attrs.field(default="", validator=v.text)
     direction: Direction = attrs.field(default=Direction.UP, validator=v.enum_member(Direction))
-    attainment: float = attrs.field(converter=_as_float, validator=_finite_float)
+    attainment: float = attrs.field(converter=v.as_float, validator=v.finite_float)
 
     def describe(self) -> str:
         """``'Resolve tickets within 24 h' at 91% against a target of 95%``."""
@@ -292,7 +273,7 @@ class PerformanceOutcome:
     manager_id: str | None = attrs.field(default=None, validator=v.optional(v.identifier))
     rating: Rating = attrs.field(validator=v.instance_of(Rating))
     potential: float | None = attrs.field(
-        default=None, converter=_as_float, validator=v.optional(_finite_float)
+        default=None, converter=v.as_float, validator=v.optional(v.finite_float)
     )
     nine_box: str | None = attrs.field(default=None, validator=v.optional(v.non_empty_text))
     missed_targets: tuple[MissedTarget, ...] = attrs.field(
@@ -407,14 +388,14 @@ class DevelopmentRules:
 
     scale: ScaleRef = attrs.field(factory=lambda: FIVE_POINT.ref, validator=v.instance_of(ScaleRef))
     improvement_at_or_below: float | None = attrs.field(
-        default=2.0, converter=_as_float, validator=v.optional(_finite_float)
+        default=2.0, converter=v.as_float, validator=v.optional(v.finite_float)
     )
     kpi_plans: bool = attrs.field(default=True, validator=v.instance_of(bool))
     growth_min_rating: float | None = attrs.field(
-        default=4.0, converter=_as_float, validator=v.optional(_finite_float)
+        default=4.0, converter=v.as_float, validator=v.optional(v.finite_float)
     )
     growth_min_potential: float | None = attrs.field(
-        default=4.0, converter=_as_float, validator=v.optional(_finite_float)
+        default=4.0, converter=v.as_float, validator=v.optional(v.finite_float)
     )
     growth_cells: tuple[str, ...] = attrs.field(
         default=(), converter=v.tuple_of, validator=v.each(v.non_empty_text)

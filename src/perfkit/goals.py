@@ -40,6 +40,7 @@ from ._errors import (
     UnknownReferenceError,
     ValidationError,
 )
+from ._validation import as_float, finite_float
 from .cycles import CycleAction, ReviewCycle
 from .events import StateMachine, WorkflowEvent
 from .metrics import (
@@ -47,8 +48,6 @@ from .metrics import (
     Metric,
     MilestoneMetric,
     NumericMetric,
-    as_float,
-    finite_float,
 )
 from .rollup import (
     WEIGHTED_MEAN,

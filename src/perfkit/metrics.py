@@ -19,7 +19,6 @@ from __future__ import annotations
 import enum
 import math
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -27,6 +26,7 @@ import attrs
 from . import _validation as v
 from ._errors import UnknownReferenceError, ValidationError
 from ._serialization import register_union
+from ._validation import as_float, finite_float
 
 if TYPE_CHECKING:
     from .goals import CheckIn
@@ -39,25 +39,6 @@ __all__ = [
     "MilestoneMetric",
     "NumericMetric",
 ]
-
-
-def as_float(value: Any) -> Any:
-    """attrs converter: an int or Decimal becomes a float; anything else is left for the
-    validator to reject (a bool is never taken for a number)."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return value
-    try:
-        return float(value)
-    except (OverflowError, ValueError):
-        return value
-
-
-def finite_float(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A finite float (after :func:`as_float`); an int too large for a float is refused here."""
-    if isinstance(value, bool) or not isinstance(value, float | int | Decimal):
-        raise ValidationError(attribute.name, value, "is not a number")
-    if not isinstance(value, float) or not math.isfinite(value):
-        raise ValidationError(attribute.name, value, "is not a finite number")
 
 
 class Direction(enum.StrEnum):

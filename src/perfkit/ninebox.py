@@ -32,7 +32,7 @@ import attrs
 
 from . import _validation as v
 from ._errors import NotFoundError, ValidationError
-from .metrics import as_float, finite_float
+from ._validation import as_float, finite_float
 
 __all__ = [
     "CELL_NAMES",
@@ -194,19 +194,12 @@ class NineBoxPlacement:
     cell: NineBoxCell = attrs.field(validator=v.instance_of(NineBoxCell))
 
 
-def _count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(attribute.name, value, "is not an integer")
-    if value < 0:
-        raise ValidationError(attribute.name, value, "is negative")
-
-
 @attrs.frozen(kw_only=True)
 class NineBoxSummary:
     """One box of a grid: the box, how many people are in it and who (by employee id)."""
 
     cell: NineBoxCell = attrs.field(validator=v.instance_of(NineBoxCell))
-    count: int = attrs.field(validator=_count)
+    count: int = attrs.field(validator=v.count)
     members: tuple[str, ...] = attrs.field(
         default=(), converter=v.tuple_of, validator=v.each(v.identifier)
     )

@@ -40,7 +40,7 @@ import attrs
 
 from . import _validation as v
 from ._errors import NotFoundError, ValidationError
-from .metrics import as_float, finite_float
+from ._validation import as_float, finite_float
 from .scales import NumericScale, OrdinalScale, Scale, ScaleRef
 
 __all__ = [
@@ -70,13 +70,6 @@ EXACT_SE_LIMIT = 150
 
 
 # --- validators and helpers ----------------------------------------------------------------
-
-
-def _count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(attribute.name, value, "is not an integer")
-    if value < 0:
-        raise ValidationError(attribute.name, value, "is negative")
 
 
 def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -187,7 +180,7 @@ class RaterStats:
     ``weight`` and the ``adjusted_mean`` / ``adjusted_sd`` the z-scores use."""
 
     rater_id: str = attrs.field(validator=v.identifier)
-    n: int = attrs.field(validator=_count)
+    n: int = attrs.field(validator=v.count)
     mean: float = attrs.field(converter=as_float, validator=finite_float)
     sd: float = attrs.field(converter=as_float, validator=_non_negative)
     weight: float = attrs.field(converter=as_float, validator=_unit)
@@ -215,7 +208,7 @@ class RateeScore:
     mean of their normalised values."""
 
     ratee_id: str = attrs.field(validator=v.identifier)
-    n: int = attrs.field(validator=_count)
+    n: int = attrs.field(validator=v.count)
     mean: float = attrs.field(converter=as_float, validator=finite_float)
     normalised: float = attrs.field(converter=as_float, validator=finite_float)
 
@@ -228,7 +221,7 @@ class Normalisation:
     scale: ScaleRef = attrs.field(validator=v.instance_of(ScaleRef))
     k: float = attrs.field(converter=as_float, validator=_non_negative)
     snapped: bool = attrs.field(validator=v.instance_of(bool))
-    n: int = attrs.field(validator=_count)
+    n: int = attrs.field(validator=v.count)
     pooled_mean: float = attrs.field(converter=as_float, validator=finite_float)
     pooled_sd: float = attrs.field(converter=as_float, validator=_non_negative)
     raters: tuple[RaterStats, ...] = attrs.field(
@@ -384,7 +377,7 @@ class RaterSeverity:
     the rater was on average (the raw evidence before shrinkage)."""
 
     rater_id: str = attrs.field(validator=v.identifier)
-    n: int = attrs.field(validator=_count)
+    n: int = attrs.field(validator=v.count)
     mean: float = attrs.field(converter=as_float, validator=finite_float)
     mean_deviation: float = attrs.field(converter=as_float, validator=finite_float)
     severity: float = attrs.field(converter=as_float, validator=finite_float)
@@ -412,7 +405,7 @@ class PersonPerformance:
     mean − rater_effect."""
 
     ratee_id: str = attrs.field(validator=v.identifier)
-    n: int = attrs.field(validator=_count)
+    n: int = attrs.field(validator=v.count)
     mean: float = attrs.field(converter=as_float, validator=finite_float)
     rater_effect: float = attrs.field(converter=as_float, validator=finite_float)
     adjusted: float = attrs.field(converter=as_float, validator=finite_float)
@@ -430,10 +423,10 @@ class SeverityModel:
     comparable within a group (within each they add up to 0).
     """
 
-    n: int = attrs.field(validator=_count)
-    people_count: int = attrs.field(validator=_count)
-    rater_count: int = attrs.field(validator=_count)
-    components: int = attrs.field(validator=_count)
+    n: int = attrs.field(validator=v.count)
+    people_count: int = attrs.field(validator=v.count)
+    rater_count: int = attrs.field(validator=v.count)
+    components: int = attrs.field(validator=v.count)
     residual_variance: float = attrs.field(converter=as_float, validator=_non_negative)
     rater_variance: float = attrs.field(converter=as_float, validator=_non_negative)
     ridge: float | None = attrs.field(converter=as_float, validator=v.optional(_non_negative))

@@ -31,7 +31,8 @@ import attrs
 
 from . import _validation as v
 from ._errors import MISSING, ValidationError
-from .metrics import Direction, as_float
+from ._validation import as_float
+from .metrics import Direction
 from .reviews import CriterionKind, ReviewerRole
 from .scales import BUILTIN_SCALES, FIVE_POINT, OKR, NumericScale, OrdinalScale, Scale, ScaleRef
 from .scoring import (

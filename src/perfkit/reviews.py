@@ -81,13 +81,6 @@ REVIEW_WORKFLOW: StateMachine[ReviewStatus] = StateMachine(
 """The review workflow: draft → submitted → shared → acknowledged (final)."""
 
 
-def _version(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(attribute.name, value, "is not an integer")
-    if value < 1:
-        raise ValidationError(attribute.name, value, "is not a version (1 or more)")
-
-
 def _not_empty(_inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
     if not value:
         raise ValidationError(attribute.name, value, "is empty; a form needs a criterion")
@@ -318,7 +311,7 @@ class Review:
         validator=v.enum_member(ReviewStatus),
     )
     employee_comment: str = attrs.field(default="", validator=v.text)
-    version: int = attrs.field(default=1, validator=_version)
+    version: int = attrs.field(default=1, validator=v.version)
 
     def __attrs_post_init__(self) -> None:
         if self.role is ReviewerRole.SELF and self.reviewer != self.subject:

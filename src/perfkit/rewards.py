@@ -157,24 +157,6 @@ def _int_at_least(low: int) -> Any:
     return check
 
 
-def _as_float(value: Any) -> Any:
-    """attrs converter for rating values: an int or Decimal becomes a float."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return value
-    try:
-        return float(value)
-    except (OverflowError, ValueError):
-        return value
-
-
-def _finite_float(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A finite float (after :func:`_as_float`)."""
-    if isinstance(value, bool) or not isinstance(value, float | int | Decimal):
-        raise v.fail(attribute, value, "is not a number")
-    if not isinstance(value, float) or not math.isfinite(value):
-        raise v.fail(attribute, value, "is not a finite number")
-
-
 def _currency(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or value not in CURRENCIES:
         raise v.fail(attribute, value, "is not an ISO 4217 currency code")
@@ -223,7 +205,7 @@ def _rating_value(name: str, value: object) -> float:
         return value.value
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ValidationError(name, value, "is not a rating value")
-    number = _as_float(value)
+    number = v.as_float(value)
     if not isinstance(number, float) or not math.isfinite(number):
         raise ValidationError(name, value, "is not a finite number")
     return number
@@ -349,7 +331,7 @@ class EligibilityRules:
 
     min_tenure_days: int = attrs.field(default=0, validator=_int_at_least(0))
     min_rating: float | None = attrs.field(
-        default=None, converter=_as_float, validator=v.optional(_finite_float)
+        default=None, converter=v.as_float, validator=v.optional(v.finite_float)
     )
     exclude_leavers: bool = attrs.field(default=True, validator=v.instance_of(bool))
     cutoff: date | None = attrs.field(default=None, validator=v.optional(v.a_date))
@@ -487,7 +469,7 @@ class MeritCell:
     """One cell of a merit matrix: the increase ``pct`` (a percent, ``Decimal("4.0")`` = 4 %)
     for final rating ``rating`` in the compa band labelled ``band``."""
 
-    rating: float = attrs.field(converter=_as_float, validator=_finite_float)
+    rating: float = attrs.field(converter=v.as_float, validator=v.finite_float)
     band: str = attrs.field(validator=v.non_empty_text)
     pct: Decimal = attrs.field(converter=_dec, validator=_decimal(Decimal(0)))
 
@@ -497,9 +479,9 @@ class MonotonicityGap:
     """A place where a merit matrix pays a higher rating less than a lower one, in one band."""
 
     band: str = attrs.field(validator=v.non_empty_text)
-    rating: float = attrs.field(converter=_as_float, validator=_finite_float)
+    rating: float = attrs.field(converter=v.as_float, validator=v.finite_float)
     pct: Decimal = attrs.field(converter=_dec, validator=_decimal())
-    higher_rating: float = attrs.field(converter=_as_float, validator=_finite_float)
+    higher_rating: float = attrs.field(converter=v.as_float, validator=v.finite_float)
     higher_pct: Decimal = attrs.field(converter=_dec, validator=_decimal())
 
     def sentence(self) -> str:
@@ -522,7 +504,7 @@ def _strictly_increasing(_inst: object, attribute: attrs.Attribute[Any], value: 
 def _float_items(value: Any) -> Any:
     value = v.tuple_of(value)
     if isinstance(value, tuple):
-        return tuple(_as_float(x) for x in value)
+        return tuple(v.as_float(x) for x in value)
     return value
 
 
@@ -539,7 +521,7 @@ class MeritMatrix:
 
     scale: ScaleRef = attrs.field(validator=v.instance_of(ScaleRef))
     ratings: tuple[float, ...] = attrs.field(
-        converter=_float_items, validator=[v.each(_finite_float), _strictly_increasing]
+        converter=_float_items, validator=[v.each(v.finite_float), _strictly_increasing]
     )
     compa_bands: tuple[CompaBand, ...] = attrs.field(
         converter=v.tuple_of, validator=v.each(v.instance_of(CompaBand))
@@ -1194,7 +1176,7 @@ class LevelTarget:
 class RatingMultiplier:
     """The individual bonus multiplier for a final rating value (1 pays the target)."""
 
-    rating: float = attrs.field(converter=_as_float, validator=_finite_float)
+    rating: float = attrs.field(converter=v.as_float, validator=v.finite_float)
     multiplier: Decimal = attrs.field(converter=_dec, validator=_decimal(Decimal(0)))
 
 

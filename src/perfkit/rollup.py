@@ -29,7 +29,7 @@ import attrs
 
 from . import _validation as v
 from ._errors import ValidationError
-from .metrics import as_float, finite_float
+from ._validation import as_float, finite_float
 
 __all__ = [
     "ALL_OR_NOTHING",

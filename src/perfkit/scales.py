@@ -81,14 +81,6 @@ def _float_value(_inst: object, attribute: attrs.Attribute[Any], value: object) 
     raise ValidationError(attribute.name, value, "is not a number")
 
 
-def _version(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """A version number: an integer, 1 or more."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(attribute.name, value, "is not an integer")
-    if value < 1:
-        raise ValidationError(attribute.name, value, "is not a version (1 or more)")
-
-
 def _g(x: float) -> str:
     """A number as people write it: ``1``, ``0.5``, ``100``."""
     return f"{x:g}"
@@ -102,7 +94,7 @@ class ScaleRef:
     """Which scale, exactly: its id and its version."""
 
     id: str = attrs.field(validator=v.identifier)
-    version: int = attrs.field(default=1, validator=_version)
+    version: int = attrs.field(default=1, validator=v.version)
 
     def __str__(self) -> str:
         """``five-point v1``."""
@@ -267,7 +259,7 @@ class NumericScale(_ScaleBase):
     kind: ClassVar[str] = "numeric"
 
     id: str = attrs.field(validator=v.identifier)
-    version: int = attrs.field(default=1, validator=_version)
+    version: int = attrs.field(default=1, validator=v.version)
     name: str = attrs.field(validator=v.non_empty_text)
     minimum: float = attrs.field(converter=_to_float, validator=_float_value)
     maximum: float = attrs.field(converter=_to_float, validator=_float_value)
@@ -362,7 +354,7 @@ class OrdinalScale(_ScaleBase):
     kind: ClassVar[str] = "ordinal"
 
     id: str = attrs.field(validator=v.identifier)
-    version: int = attrs.field(default=1, validator=_version)
+    version: int = attrs.field(default=1, validator=v.version)
     name: str = attrs.field(validator=v.non_empty_text)
     points: tuple[ScalePoint, ...] = attrs.field(
         converter=v.tuple_of, validator=[v.each(v.instance_of(ScalePoint)), _at_least_two]

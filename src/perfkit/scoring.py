@@ -38,6 +38,7 @@ import attrs
 
 from . import _validation as v
 from ._errors import MISSING, NotFoundError, PerfkitError, ValidationError, join_path
+from ._validation import as_float, finite_float
 from .dataset import CycleData
 from .feedback import Constructive, Praise
 from .goals import Goal, GoalSet, GoalStatus, OwnerKind
@@ -46,8 +47,6 @@ from .metrics import (
     Direction,
     MilestoneMetric,
     NumericMetric,
-    as_float,
-    finite_float,
 )
 from .reviews import CriterionKind, Review, ReviewerRole, ReviewStatus
 from .scales import FIVE_POINT, NumericScale, OrdinalScale, Rating, Scale, ScaleRef
@@ -145,13 +144,6 @@ def _tuple(value: Any) -> Any:
 
 def _optional_float(value: Any) -> Any:
     return value if value is None or value.__class__ is float else as_float(value)
-
-
-def _count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(attribute.name, value, "is not an integer")
-    if value < 0:
-        raise ValidationError(attribute.name, value, "is negative")
 
 
 def _attr(name: str) -> Callable[[Any], str]:
@@ -252,8 +244,8 @@ class EmployeeInputs:
             v.unique_ids(_attr("review_id"), "review"),
         ],
     )
-    praise_count: int = attrs.field(default=0, validator=_count)
-    constructive_count: int = attrs.field(default=0, validator=_count)
+    praise_count: int = attrs.field(default=0, validator=v.count)
+    constructive_count: int = attrs.field(default=0, validator=v.count)
 
 
 _SCORED_STATUSES = frozenset(
