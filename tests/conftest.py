@@ -4,7 +4,6 @@ server fixture."""
 import os
 
 import pytest
-
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("fast", max_examples=40, deadline=None)
