@@ -6,6 +6,9 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The conformance suite ships inside the package: rewrite its asserts so failures show detail.
+pytest.register_assert_rewrite("perfkit.testing")
+
 settings.register_profile("fast", max_examples=40, deadline=None)
 settings.register_profile(
     "ci",

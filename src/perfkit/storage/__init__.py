@@ -8,7 +8,7 @@ conformance suite every adapter passes — a host's own adapter too.
 """
 
 from .._errors import ConcurrencyError, StoreError
-from ._audit import AuditEntry, AuditProblem, AuditReport
+from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, chain_hash, entry, verify_chain
 from ._protocols import (
     AuditLog,
     CalibrationRepository,
@@ -21,6 +21,7 @@ from ._protocols import (
     Store,
     UnitOfWork,
 )
+from .memory import MemoryStore
 
 __all__ = [
     "AuditEntry",
@@ -31,11 +32,16 @@ __all__ = [
     "ConcurrencyError",
     "CycleRepository",
     "FeedbackRepository",
+    "GENESIS",
     "GoalRepository",
+    "MemoryStore",
     "OrganisationRepository",
     "ResultRepository",
     "ReviewRepository",
     "Store",
     "StoreError",
     "UnitOfWork",
+    "chain_hash",
+    "entry",
+    "verify_chain",
 ]

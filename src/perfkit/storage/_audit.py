@@ -18,7 +18,15 @@ import attrs
 
 from .. import _validation as v
 
-__all__ = ["GENESIS", "AuditEntry", "AuditProblem", "AuditReport", "chain_hash", "verify_chain"]
+__all__ = [
+    "AuditEntry",
+    "AuditProblem",
+    "AuditReport",
+    "GENESIS",
+    "chain_hash",
+    "entry",
+    "verify_chain",
+]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first entry."""
