@@ -22,6 +22,7 @@ from ._protocols import (
     UnitOfWork,
 )
 from .memory import MemoryStore
+from .sqlite import SqliteStore
 
 __all__ = [
     "AuditEntry",
@@ -38,6 +39,7 @@ __all__ = [
     "OrganisationRepository",
     "ResultRepository",
     "ReviewRepository",
+    "SqliteStore",
     "Store",
     "StoreError",
     "UnitOfWork",
