@@ -55,6 +55,10 @@ from ..reviews import Review
 from ..run import CycleResult, EmployeeResult
 from ..scales import ScaleCatalog
 from ._audit import GENESIS, AuditEntry, AuditReport, entry, verify_chain
+from ._checks import expected_version as _version
+from ._checks import instance as _instance
+from ._checks import key as _text_id
+from ._checks import moment as _time
 from ._protocols import (
     AuditLog,
     CalibrationRepository,
@@ -77,19 +81,6 @@ _ORG_KEY = "organisation"
 # --- arguments -----------------------------------------------------------------------------
 
 
-def _text_id(name: str, value: object) -> str:
-    """A lookup key: any string (an id that was never stored is simply not found)."""
-    if not isinstance(value, str):
-        raise ValidationError(name, value, "is not a string id")
-    return value
-
-
-def _instance(name: str, value: object, kind: type[T]) -> T:
-    if not isinstance(value, kind):
-        raise ValidationError(name, value, f"is not {v.article(kind.__name__)} {kind.__name__}")
-    return value
-
-
 def _event(value: object) -> FeedbackEvent:
     if not isinstance(value, _EVENT_TYPES):
         raise ValidationError(
@@ -98,27 +89,6 @@ def _event(value: object) -> FeedbackEvent:
             "is not a feedback event (Praise, Constructive, Note, FeedbackRequest or "
             "FeedbackResponse)",
         )
-    return value
-
-
-def _version(value: object, *, optional: bool) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        what = "None (insert) or " if optional else ""
-        raise ValidationError(
-            "expected_version", value, f"is not {what}a version (a whole number, 1 or more)"
-        )
-    return value
-
-
-def _time(name: str, value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise ValidationError(name, value, "is not a datetime")
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ValidationError(name, value, "is a naive datetime; give it a timezone")
     return value
 
 

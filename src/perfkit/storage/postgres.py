@@ -82,6 +82,10 @@ if TYPE_CHECKING:
         Store,
     )
 
+from ._checks import expected_version as _check_expected
+from ._checks import instance as _check_instance
+from ._checks import moment as _check_moment
+
 __all__ = ["PostgresStore", "PostgresUnitOfWork"]
 
 T = TypeVar("T")
@@ -104,33 +108,6 @@ def _check_id(name: str, value: object) -> str:
             value,
             "is not a valid id (1-200 characters, no control characters, no space at either end)",
         )
-    return value
-
-
-def _check_expected(value: object, *, optional: bool) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        also = " or None (to insert)" if optional else ""
-        raise ValidationError(
-            "expected_version", value, f"is not a version (a whole number from 1){also}"
-        )
-    return value
-
-
-def _check_instance(name: str, value: T, kind: type[Any]) -> T:
-    if not isinstance(value, kind):
-        raise ValidationError(name, value, f"is not {v.article(kind.__name__)} {kind.__name__}")
-    return value
-
-
-def _check_moment(name: str, value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise ValidationError(name, value, "is not a datetime")
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ValidationError(name, value, "is a naive datetime; give it a timezone")
     return value
 
 

@@ -39,7 +39,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, TypeVar, cast, get_args
+from typing import Any, NamedTuple, TypeVar, get_args
 
 import attrs
 
@@ -64,6 +64,9 @@ from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
 from ..scales import Scale, ScaleCatalog
 from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, chain_hash, verify_chain
+from ._checks import expected_version as _check_expected
+from ._checks import instance as _check_instance
+from ._checks import key as _check_key
 from ._protocols import (
     AuditLog,
     CalibrationRepository,
@@ -109,27 +112,6 @@ class _Arg(NamedTuple):
 
 def _check(validator: Callable[[Any, Any, Any], None], name: str, value: object) -> None:
     validator(None, _Arg(name), value)
-
-
-def _check_key(name: str, value: object) -> str:
-    """A lookup key: any string (an id that was never stored is simply not found)."""
-    if not isinstance(value, str):
-        raise ValidationError(name, value, "is not a string id")
-    return value
-
-
-def _check_instance(name: str, value: object, kind: type[T]) -> T:
-    _check(v.instance_of(kind), name, value)
-    return cast(T, value)
-
-
-def _check_expected(value: object, *, optional: bool) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        wanted = "None (a new record) or a version (1 or more)" if optional else "a version"
-        raise ValidationError("expected_version", value, f"is not {wanted}")
-    return value
 
 
 def _check_path(path: object) -> Path:
