@@ -23,8 +23,8 @@ demo: $(STAMP_RUN)
 	$(BIN)/perfkit demo
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check src tests examples docs
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples docs benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy --strict src/perfkit

@@ -1,0 +1,37 @@
+"""The benchmark scripts run (on a tiny size): they measure, they do not test speed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_storage_benchmark_runs(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    env = {k: val for k, val in os.environ.items() if k != "PERFKIT_TEST_POSTGRES_URL"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "storage.py"),
+            "--people",
+            "30",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sqlite     save" in done.stdout
+    figures = json.loads(out.read_text())
+    assert figures["people"] == 30
+    assert figures["sqlite_load"] > 0
+    assert figures["sqlite_floor_load"] > 0
