@@ -745,3 +745,11 @@ def test_policy_scales(scale: Scale) -> None:
 )
 def test_policies_round_trip(policy: object) -> None:
     assert perfkit.loads(perfkit.dumps(policy), type(policy)) == policy
+
+
+def test_a_vanishing_role_weight_is_refused() -> None:
+    # 5e-324 is positive but vanishes in sums of weights: a weight is 0 or at least 1e-9.
+    with pytest.raises(ValidationError, match=r"roles\[0\]\[1\]: 5e-324 is neither 0 nor at least"):
+        WeightedComponentsPolicy(
+            output_scale=FIVE_POINT, weights={"goals": 1.0}, roles={"self": 5e-324}
+        )

@@ -152,6 +152,21 @@ def _non_negative_float(inst: object, attribute: attrs.Attribute[Any], value: ob
         raise ValidationError(attribute.name, value, "is negative")
 
 
+MIN_ROLE_WEIGHT: Final = 1e-9
+"""The smallest positive reviewer-role weight: smaller ones (``5e-324``) vanish in sums."""
+
+
+def _role_weight(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A reviewer role's weight: 0 (ignore the role) or from 1e-9 to ``v.MAX_WEIGHT``."""
+    _non_negative_float(inst, attribute, value)
+    if value != 0:
+        v.weight(inst, attribute, value)
+        if value < MIN_ROLE_WEIGHT:  # type: ignore[operator]
+            raise ValidationError(
+                attribute.name, value, f"is neither 0 nor at least {MIN_ROLE_WEIGHT:g}"
+            )
+
+
 def _member(kind: type[enum.Enum], value: Any) -> Any:
     """``kind(value)``, or ``value`` unchanged for the validator to reject."""
     try:
@@ -303,7 +318,7 @@ class WeightedComponentsPolicy:
     roles: tuple[tuple[ReviewerRole, float], ...] = attrs.field(
         default=_DEFAULT_ROLES,
         converter=_to_role_weights,
-        validator=_pairs_of(v.enum_member(ReviewerRole), _non_negative_float, "role"),
+        validator=_pairs_of(v.enum_member(ReviewerRole), _role_weight, "role"),
     )
     curve: tuple[tuple[float, float], ...] = attrs.field(
         default=attrs.Factory(_default_curve, takes_self=True),

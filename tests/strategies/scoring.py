@@ -184,7 +184,7 @@ def weighted_components_policies(draw: st.DrawFn) -> WeightedComponentsPolicy:
     )
     weights = {n: draw(goal_weights) for n in names}
     roles = {
-        r: draw(st.floats(min_value=0.0, max_value=100.0, allow_nan=False))
+        r: draw(st.just(0.0) | st.floats(min_value=1e-9, max_value=100.0, allow_nan=False))
         for r in draw(st.lists(st.sampled_from(list(ReviewerRole)), max_size=4, unique=True))
     }
     changes: dict[str, Any] = {}
