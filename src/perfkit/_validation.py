@@ -119,11 +119,20 @@ def version(_inst: object, attribute: attrs.Attribute[Any], value: object) -> No
         raise fail(attribute, value, "is not a version (1 or more)")
 
 
+def is_id(value: str) -> bool:
+    """Whether ``value`` is a valid id (see :func:`identifier`)."""
+    # Fast path for the usual ASCII id: printable ASCII has no control characters, and the
+    # only ASCII space to rule out at the ends is " ". Anything else goes to the full pattern.
+    if value.isascii() and 0 < len(value) <= 200 and value.isprintable():
+        return value[0] != " " and value[-1] != " "
+    return _ID_RE.match(value) is not None
+
+
 def identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An id: a non-empty string of at most 200 characters that does not start with a space."""
+    """An id: 1-200 characters, no control characters, no white space at either end."""
     if not isinstance(value, str):
         raise fail(attribute, value, "is not a string id")
-    if not _ID_RE.match(value):
+    if not is_id(value):
         raise fail(
             attribute,
             value,

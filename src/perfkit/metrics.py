@@ -49,7 +49,9 @@ class Direction(enum.StrEnum):
 
 
 def _a_check_in(check_in: object) -> None:
-    from .goals import CheckIn  # goals imports this module
+    if type(check_in).__name__ == "CheckIn" and type(check_in).__module__ == "perfkit.goals":
+        return  # the usual case, without importing goals (which imports this module)
+    from .goals import CheckIn
 
     if not isinstance(check_in, CheckIn):
         raise ValidationError("check_in", check_in, "is not a CheckIn")
