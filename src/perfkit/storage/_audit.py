@@ -25,6 +25,7 @@ __all__ = [
     "GENESIS",
     "chain_hash",
     "entry",
+    "extend",
     "verify_chain",
 ]
 
@@ -96,6 +97,36 @@ def entry(
         "prev_hash": prev_hash,
     }
     return AuditEntry(hash=chain_hash(**fields), **fields)  # type: ignore[arg-type]
+
+
+def extend(
+    seq: int,
+    prev_hash: str,
+    changes: Sequence[tuple[str, str, str | None, str]],
+    *,
+    actor: str,
+    at: datetime,
+    reason: str,
+) -> list[AuditEntry]:
+    """The entries that follow entry ``seq`` (hash ``prev_hash``) for ``changes``, each a
+    ``(kind, record_id, before, after)``, chained in order: what every adapter appends."""
+    out: list[AuditEntry] = []
+    for kind, record_id, before, after in changes:
+        seq += 1
+        new = entry(
+            seq=seq,
+            actor=actor,
+            at=at,
+            kind=kind,
+            record_id=record_id,
+            before=before,
+            after=after,
+            reason=reason,
+            prev_hash=prev_hash,
+        )
+        out.append(new)
+        prev_hash = new.hash
+    return out
 
 
 @attrs.frozen(kw_only=True)

@@ -47,7 +47,7 @@ from ..org import Employee, Organisation, OrgUnit
 from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
 from ..scales import Scale, ScaleCatalog
-from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, entry, verify_chain
+from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, extend, verify_chain
 
 try:
     import psycopg  # noqa: F401 - the driver must be there, SQLAlchemy loads it by name
@@ -623,37 +623,31 @@ class _Session:
         """Append one entry per ``(kind, record_id, before, after)`` after ``head``."""
         if not changes:
             return
-        seq, prev = head.seq, head.hash or GENESIS
         at_text = self.at.isoformat()
-        rows = []
-        for kind, record_id, before, after in changes:
-            seq += 1
-            e = entry(
-                seq=seq,
-                actor=self.actor,
-                at=self.at,
-                kind=kind,
-                record_id=record_id,
-                before=before,
-                after=after,
-                reason=self.reason,
-                prev_hash=prev,
-            )
-            rows.append(
-                {
-                    "seq": seq,
-                    "actor": self.actor,
-                    "at": at_text,
-                    "kind": kind,
-                    "record_id": record_id,
-                    "before": before,
-                    "after": after,
-                    "reason": self.reason,
-                    "prev_hash": prev,
-                    "hash": e.hash,
-                }
-            )
-            prev = e.hash
+        entries = extend(
+            head.seq,
+            head.hash or GENESIS,
+            changes,
+            actor=self.actor,
+            at=self.at,
+            reason=self.reason,
+        )
+        rows = [
+            {
+                "seq": e.seq,
+                "actor": e.actor,
+                "at": at_text,
+                "kind": e.kind,
+                "record_id": e.record_id,
+                "before": e.before,
+                "after": e.after,
+                "reason": e.reason,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in entries
+        ]
+        seq, prev = entries[-1].seq, entries[-1].hash
         self.insert_many(self.t.audit, rows, doing="writing the audit log")
         h = self.t.audit_head
         self.run(

@@ -63,7 +63,7 @@ from ..org import Employee, Organisation, OrgUnit
 from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
 from ..scales import Scale, ScaleCatalog
-from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, chain_hash, verify_chain
+from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, extend, verify_chain
 from ._checks import expected_version as _check_expected
 from ._checks import instance as _check_instance
 from ._checks import key as _check_key
@@ -738,36 +738,24 @@ class SqliteUnitOfWork:
         if not changes:
             return
         seq, prev = self._audit_head()
-        rows = []
-        for kind, record_id, before, after in changes:
-            seq += 1
-            digest = chain_hash(
-                seq=seq,
-                actor=self._actor,
-                at=self._at,
-                kind=kind,
-                record_id=record_id,
-                before=before,
-                after=after,
-                reason=self._reason,
-                prev_hash=prev,
+        entries = extend(seq, prev, changes, actor=self._actor, at=self._at, reason=self._reason)
+        rows = [
+            (
+                e.seq,
+                e.actor,
+                self._at_utc,
+                self._at_text,
+                e.kind,
+                e.record_id,
+                e.before,
+                e.after,
+                e.reason,
+                e.prev_hash,
+                e.hash,
             )
-            rows.append(
-                (
-                    seq,
-                    self._actor,
-                    self._at_utc,
-                    self._at_text,
-                    kind,
-                    record_id,
-                    before,
-                    after,
-                    self._reason,
-                    prev,
-                    digest,
-                )
-            )
-            prev = digest
+            for e in entries
+        ]
+        seq, prev = entries[-1].seq, entries[-1].hash
         self._many(
             "INSERT INTO audit (seq, actor, at_utc, at_text, kind, record_id, before, after, "
             "reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
