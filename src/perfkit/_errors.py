@@ -15,6 +15,7 @@ __all__ = [
     "HierarchyLoopError",
     "NotFoundError",
     "PerfkitError",
+    "PermissionDenied",
     "PhaseError",
     "StoreError",
     "TransitionError",
@@ -170,3 +171,18 @@ class ConcurrencyError(PerfkitError):
                 "it; read it again and re-apply the change"
             )
         super().__init__(text)
+
+
+class PermissionDenied(PerfkitError):
+    """A viewer asked to read something the access rules deny them.
+
+    ``viewer`` is the id of who asked, ``what`` the kind of record and ``key`` its id; ``reason``
+    says which rule denied it. The message never shows the record's content.
+    """
+
+    def __init__(self, viewer: str, what: str, key: str, reason: str) -> None:
+        self.viewer = viewer
+        self.what = what
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{viewer!r} may not read {what} {key!r}: {reason}")

@@ -1,0 +1,1 @@
+"""Reading and writing perfkit data: HRIS imports, the policy file, result exports."""
