@@ -35,3 +35,34 @@ def test_storage_benchmark_runs(tmp_path: Path) -> None:
     assert figures["people"] == 30
     assert figures["sqlite_load"] > 0
     assert figures["sqlite_floor_load"] > 0
+
+
+def test_cycle_benchmark_suite_runs(tmp_path: Path) -> None:
+    out = tmp_path / "suite.json"
+    env = {k: val for k, val in os.environ.items() if k != "PERFKIT_TEST_POSTGRES_URL"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "cycle.py"),
+            "--sizes",
+            "40,80",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ratio to floor" in done.stdout
+    figures = json.loads(out.read_text())
+    assert [f["people"] for f in figures] == [40, 80]
+    for f in figures:
+        assert f["run"] > 0
+        assert f["sqlite_load"] > 0
+        assert f["counts"]["employees"] == f["people"]
+        # the benchmark shape: about 10 goals and 20 feedback events per person
+        assert f["counts"]["goals"] >= 8 * f["people"]
+        assert f["counts"]["feedback"] >= 15 * f["people"]

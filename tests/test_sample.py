@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import perfkit
+from perfkit import ValidationError
 from perfkit.dataset import CycleData
 from perfkit.goals import GoalSet, Owner, OwnerKind
 from perfkit.sample import COMPANY_ID, DEMO_DATE, sample_cycle
@@ -197,3 +198,37 @@ def test_lookups(data: CycleData) -> None:
     )
     with pytest.raises(perfkit.ValidationError, match="on: "):
         data.progress("c-revenue", datetime(2026, 4, 30, tzinfo=ZoneInfo("UTC")))  # type: ignore[arg-type]
+
+
+def test_shape_adds_goals_and_feedback_without_touching_the_default_part() -> None:
+    from perfkit.sample import BENCHMARK_SHAPE, SampleShape
+
+    plain = sample_cycle(50, seed=4)
+    dense = sample_cycle(50, seed=4, shape=BENCHMARK_SHAPE)
+    assert dense == sample_cycle(50, seed=4, shape=SampleShape(extra_goals=8, extra_feedback=16))
+    assert dense.organisation == plain.organisation
+    assert dense.reviews == plain.reviews
+    plain_goals = {g.id for g in plain.goals.goals}
+    assert plain_goals <= {g.id for g in dense.goals.goals}
+    extra = [g for g in dense.goals.goals if g.id not in plain_goals]
+    people = [e for e in plain.organisation.employees if e.manager_id is not None]
+    assert len(extra) == 8 * len(people)
+    assert all(g.aligns_to for g in extra)
+    assert set(plain.feedback.events) <= set(dense.feedback.events)
+    assert len(dense.feedback.events) > len(plain.feedback.events) + 14 * len(people)
+    assert sample_cycle(50, seed=4, shape=SampleShape()) == plain
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("extra_goals", -1), ("extra_goals", 101), ("extra_feedback", 1.5)]
+)
+def test_shape_counts_are_checked(field: str, value: object) -> None:
+    from perfkit.sample import SampleShape
+
+    with pytest.raises(ValidationError, match=rf"{field}: .* is not a whole number from 0 to 100"):
+        SampleShape(**{field: value})  # type: ignore[arg-type]
+
+
+def test_shape_must_be_a_sample_shape() -> None:
+    with pytest.raises(ValidationError, match="shape: .* is not a SampleShape"):
+        sample_cycle(10, shape={"extra_goals": 2})  # type: ignore[arg-type]

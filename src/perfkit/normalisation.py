@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import enum
 import math
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -484,14 +485,26 @@ class _Design:
             for j, y in obs:
                 self.g[j] += y - self.person_mean[i]
                 self.d[j] += 1 - 1 / m
+        self._person_n = [len(obs) for obs in self.by_person]
+        self._rater_n = [len(people) for people in self.by_rater]
+        self._gather: tuple[list[_Gather], list[_Gather]] | None = None
 
     def apply(self, b: list[float], ridge: float) -> list[float]:
         """``(Z'MZ + λI) b``: each rater's effect against the mean effect of their ratees'
         raters."""
-        r = [math.fsum(b[j] for j, _ in obs) / len(obs) for obs in self.by_person]
+        # The conjugate-gradient loop calls this hundreds of times: the index lists are turned
+        # into C-level itemgetters once, and each sum is still math.fsum (exact, order-free).
+        if self._gather is None:
+            self._gather = (
+                [_gather(j for j, _ in obs) for obs in self.by_person],
+                [_gather(people) for people in self.by_rater],
+            )
+        by_person, by_rater = self._gather
+        fsum = math.fsum
+        r = [fsum(pick(b)) / m for pick, m in zip(by_person, self._person_n, strict=True)]
         return [
-            (ridge + len(people)) * b[j] - math.fsum(r[i] for i in people)
-            for j, people in enumerate(self.by_rater)
+            (ridge + n) * bj - fsum(pick(r))
+            for bj, pick, n in zip(b, by_rater, self._rater_n, strict=True)
         ]
 
     def solve(self, ridge: float) -> list[float]:
@@ -546,8 +559,22 @@ class _Design:
         return _spd_inverse_diagonal(c)
 
 
+_Gather = Callable[[list[float]], tuple[float, ...]]
+
+
+def _gather(indices: Iterable[int]) -> _Gather:
+    """A function picking ``xs[i]`` for each index, as a tuple (a C itemgetter)."""
+    at = tuple(indices)
+    if len(at) == 1:
+        only = at[0]
+        return lambda xs: (xs[only],)
+    return operator.itemgetter(*at)
+
+
 def _dot(a: list[float], b: list[float]) -> float:
-    return math.fsum(x * y for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):  # pragma: no cover - internal invariant
+        raise ValueError("vectors of different lengths")
+    return math.fsum(map(operator.mul, a, b))
 
 
 def _conjugate_gradient(

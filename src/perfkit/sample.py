@@ -55,7 +55,15 @@ from .scales import BUILTIN_SCALES, FIVE_POINT, Rating
 if TYPE_CHECKING:
     from .run import CyclePolicy
 
-__all__ = ["COMPANY_ID", "DEMO_DATE", "MAX_SIZE", "sample_cycle", "sample_policy"]
+__all__ = [
+    "BENCHMARK_SHAPE",
+    "COMPANY_ID",
+    "DEMO_DATE",
+    "MAX_SIZE",
+    "SampleShape",
+    "sample_cycle",
+    "sample_policy",
+]
 
 COMPANY_ID = "acme"
 """The id of the sample company (its root org unit, and the owner id of company goals)."""
@@ -173,6 +181,34 @@ _NOTES = (
     "Check-in: blocked on data access, escalated.",
     "1:1: talked about growth and the next course to take.",
 )
+
+
+def _extra_count(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ValidationError(attribute.name, value, "is not a whole number from 0 to 100")
+
+
+@attrs.frozen(kw_only=True)
+class SampleShape:
+    """How dense the sample is, beyond its default shape.
+
+    By default every person has two goals (one numeric target with bi-weekly check-ins, one
+    development course), about four feedback events and three or four reviews.
+    ``extra_goals`` adds that many numeric goals per person, each aligned to their team's goal
+    and checked in at the end of some quarters; ``extra_feedback`` adds that many praise events
+    about each person from colleagues anywhere in the company. The extras come from a random
+    stream of their own, so the default part of the data is the same whatever the shape.
+    """
+
+    extra_goals: int = attrs.field(default=0, validator=_extra_count)
+    extra_feedback: int = attrs.field(default=0, validator=_extra_count)
+
+
+BENCHMARK_SHAPE = SampleShape(extra_goals=8, extra_feedback=16)
+"""The shape of the scale benchmarks: about 10 goals with check-ins, 20 feedback events and 4
+reviews per person."""
+
+_QUARTER_ENDS = (date(_YEAR, 3, 31), date(_YEAR, 6, 30), date(_YEAR, 9, 30))
 
 
 @attrs.frozen
@@ -615,6 +651,72 @@ def _feedback(org: Organisation, rng: random.Random) -> list[FeedbackEvent]:
     return events
 
 
+def _extra_goals(
+    org: Organisation, goals: list[Goal], count: int, rng: random.Random
+) -> tuple[list[Goal], list[CheckIn]]:
+    """``count`` more numeric goals per person, under their first goal's parent, each checked
+    in at the end of some quarters (by its owner)."""
+    parent_of = {g.id: g.aligns_to[0].parent_id for g in goals if g.aligns_to}
+    out: list[Goal] = []
+    check_ins: list[CheckIn] = []
+    for e in org.employees:
+        parent = parent_of.get(f"{e.id}-g1")
+        if parent is None:
+            continue
+        me = Owner(kind=OwnerKind.EMPLOYEE, id=e.id)
+        for k in range(count):
+            gid = f"{e.id}-x{k + 1}"
+            target = float(rng.choice((10, 20, 50, 100)))
+            goal = _goal(
+                gid,
+                f"Key result {k + 1}",
+                me,
+                NumericMetric(baseline=0, target=target, unit="points"),
+                parents=((parent, 0.5),),
+                weight=0.1,
+                proposed_by=e.id,
+            )
+            out.append(goal)
+            final = min(1.4, max(0.0, rng.gauss(1.0, 0.3)))
+            for q, day in enumerate(_QUARTER_ENDS):
+                if day < e.hire_date or (e.end_date and day > e.end_date) or rng.random() < 0.5:
+                    continue
+                check_ins.append(
+                    CheckIn(
+                        id=f"{gid}-q{q + 1}",
+                        goal_id=gid,
+                        author=e.id,
+                        at=_aware(day, 17),
+                        value=round(target * final * (q + 1) / 4, 1),
+                    )
+                )
+    return out, check_ins
+
+
+def _extra_feedback(org: Organisation, count: int, rng: random.Random) -> list[FeedbackEvent]:
+    """``count`` praise events about each person from colleagues anywhere in the company."""
+    ids = [e.id for e in org.employees]
+    start = date(_YEAR, 2, 2)
+    out: list[FeedbackEvent] = []
+    for e in org.employees:
+        if e.manager_id is None:
+            continue
+        for k in range(count):
+            author = ids[rng.randrange(len(ids))]
+            if author == e.id:
+                continue
+            out.append(
+                Praise(
+                    id=f"f-{e.id}-x{k}",
+                    author=author,
+                    subject=e.id,
+                    at=_aware(start + timedelta(days=rng.randint(0, 280)), rng.randint(8, 18)),
+                    text=_PRAISE[rng.randrange(len(_PRAISE))],
+                )
+            )
+    return out
+
+
 def _form() -> ReviewForm:
     ref = FIVE_POINT.ref
     return ReviewForm(
@@ -687,10 +789,14 @@ def _reviews(
     return out
 
 
-def sample_cycle(size: int = 60, *, seed: int = 2026) -> CycleData:
+def sample_cycle(
+    size: int = 60, *, seed: int = 2026, shape: SampleShape | None = None
+) -> CycleData:
     """A realistic sample organisation of ``size`` people and its 2026 review cycle.
 
-    Deterministic: the same ``size`` and ``seed`` give equal data (and byte-identical JSON).
+    Deterministic: the same ``size``, ``seed`` and ``shape`` give equal data (and
+    byte-identical JSON). ``shape`` (:class:`SampleShape`) makes it denser, e.g.
+    :data:`BENCHMARK_SHAPE` for the scale benchmarks.
     """
     if isinstance(size, bool) or not isinstance(size, int) or not 2 <= size <= MAX_SIZE:
         raise ValidationError(
@@ -698,20 +804,30 @@ def sample_cycle(size: int = 60, *, seed: int = 2026) -> CycleData:
         )
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValidationError("seed", seed, "is not an integer")
+    if shape is not None and not isinstance(shape, SampleShape):
+        raise ValidationError("shape", shape, "is not a SampleShape")
     rng = random.Random(seed)
     org, _ = _organisation(size, rng)
     cycle = _cycle()
     company = _company_goals(org)
     goals, targets = _cascade(org, company, rng)
     check_ins = _check_ins(org, goals, targets, cycle, rng)
+    feedback = _feedback(org, rng)
+    reviews = _reviews(org, targets, rng)
+    if shape is not None:
+        extra = random.Random(f"{seed}/shape")
+        more_goals, more_check_ins = _extra_goals(org, goals, shape.extra_goals, extra)
+        goals += more_goals
+        check_ins += more_check_ins
+        feedback += _extra_feedback(org, shape.extra_feedback, extra)
     return CycleData(
         organisation=org,
         cycle=cycle,
         goals=GoalSet(goals=goals, check_ins=check_ins),
-        feedback=FeedbackLog(events=_feedback(org, rng)),
+        feedback=FeedbackLog(events=feedback),
         scales=BUILTIN_SCALES,
         forms=(_form(),),
-        reviews=_reviews(org, targets, rng),
+        reviews=reviews,
     )
 
 
