@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 import enum
-import functools
 import importlib
 import importlib.metadata
 import itertools
@@ -115,19 +114,9 @@ def _fraction(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
     v.between(0, 1)(inst, attribute, value)
 
 
-@functools.lru_cache(maxsize=4096)
-def _is_identifier(value: str) -> bool:
-    try:
-        v.identifier(None, attrs.fields(Component).name, value)
-    except ValidationError:
-        return False
-    return True
-
-
 def _name(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An id (:func:`perfkit._validation.identifier`), remembering the names already seen:
-    component names repeat (criteria, roles) across a whole organisation."""
-    if value.__class__ is str and _is_identifier(value):
+    """An id (:func:`perfkit._validation.identifier`)."""
+    if value.__class__ is str and v.is_id(value):
         return
     v.identifier(inst, attribute, value)
 
