@@ -1214,7 +1214,11 @@ class BonusProposal:
 
     def sentence(self) -> str:
         """``bonus target 10% of 60,000.00 EUR = 6,000.00 EUR × individual 1.5 × company 1.0 =
-        9,000.00 EUR, capped at 1.25× target 7,500.00 EUR → 7,500.00 EUR``."""
+        9,000.00 EUR, capped at 1.25× target 7,500.00 EUR → 7,500.00 EUR``.
+
+        The cap step shows only when the cap binds; without it the sentence ends on the bonus
+        (``... × company 1.0 = 5,400.00 EUR``), followed by ``, rounded → <amount>`` only when
+        rounding pays other than the amount shown."""
         with _arithmetic("base_pay"):
             full = self.base_pay.times(self.target_pct / _HUNDRED)
         text = f"bonus target {self.target_pct}% of {_shown(self.base_pay)} = {_shown(full)}"
@@ -1225,7 +1229,12 @@ class BonusProposal:
         )
         if self.capped:
             text += f", capped at {self.cap_multiple}× target {_shown(self.cap)}"
-        return f"{text} → {self.amount}"
+            return f"{text} → {self.amount}"
+        with localcontext(_CTX):
+            shown = self.uncapped.quantize().amount
+        if self.amount.amount != shown:
+            text += f", rounded → {self.amount}"
+        return text
 
 
 @attrs.frozen(kw_only=True)
