@@ -30,12 +30,13 @@ from perfkit._errors import DocumentError, NotFoundError, ValidationError
 from perfkit.calibration import slot_counts
 from perfkit.dataset import CycleData
 from perfkit.development import DevelopmentRules
+from perfkit.io import load_dataset
 from perfkit.io._policy import dump_policy, load_policy, policy_from_mapping, policy_to_mapping
 from perfkit.money import Money
 from perfkit.policies import KpiCurve, KpiCurvePolicy, OkrPolicy
 from perfkit.rewards import BonusPlan, BudgetPool, LevelTarget, RateTable, RatingMultiplier
 from perfkit.run import CalibrationMode, CyclePolicy, run_cycle
-from perfkit.sample import sample_cycle, sample_policy
+from perfkit.sample import sample_policy
 from perfkit.scales import BUILTIN_SCALES, FIVE_POINT, OKR, ScaleCatalog, ScaleRef
 from perfkit.scoring import (
     FIVE_POINT_CUTOFFS,
@@ -107,7 +108,7 @@ def only(run: Any) -> str:
 
 @pytest.fixture(scope="module")
 def data() -> CycleData:
-    return sample_cycle(size=60, seed=7)
+    return load_dataset(ROOT / "examples" / "data" / "acme").data
 
 
 @pytest.fixture(scope="module")
@@ -133,17 +134,18 @@ def test_the_proposed_policy_changes_weights_and_forces(data: CycleData) -> None
     )
 
 
-def test_the_examples_run_with_the_sample_data(data: CycleData) -> None:
+def test_the_examples_run_with_the_example_data(data: CycleData) -> None:
     current = run_cycle(data, load_policy(CURRENT), at=AT)
     proposed = run_cycle(data, load_policy(PROPOSED), at=AT)
-    assert len(current.employees) == len(proposed.employees) == 57
+    assert len(current.employees) == len(proposed.employees) == 47
     assert current.policy == proposed.policy == "weighted_components"
     # Advice moves nobody; the proposal forces the midpoints 10/20/40/20/10 %.
     assert current.distribution.before == current.distribution.after
     shares = {1.0: 0.1, 2.0: 0.2, 3.0: 0.4, 4.0: 0.2, 5.0: 0.1}
-    expected = {s.value: s.count for s in slot_counts(57, shares)}
+    expected = {s.value: s.count for s in slot_counts(47, shares)}
     assert {v.value: v.count for v in proposed.distribution.after.values} == expected
-    assert expected == {1.0: 6, 2.0: 11, 3.0: 23, 4.0: 11, 5.0: 6}
+    # 47 x 10/20/40/20/10 % = 4.7/9.4/18.8/9.4/4.7: floors 44, the 3 largest remainders (.8, .7, .7)
+    assert expected == {1.0: 5, 2.0: 9, 3.0: 19, 4.0: 9, 5.0: 5}
     # 70/30 and 50/50 weigh the same goal and competency evidence differently.
     assert any(
         c.score.value != p.score.value
@@ -402,7 +404,7 @@ def test_every_problem_is_listed(text: str) -> None:
         text.replace("min_tenure_days", "min_tenure_day")
         .replace("[scoring.weights]", "[scoring.weight]")
         .replace("GBP =", "GPB =")
-        .replace('amount = "9123 EUR"', 'amount = "9123 eur"')
+        .replace('amount = "18237 EUR"', 'amount = "18237 eur"')
         .replace('calibration = "advise"', 'calibration = "forced"')
         .replace("window_days = 365", "window_days = 0")
     )
@@ -422,7 +424,7 @@ def test_every_problem_is_listed(text: str) -> None:
             ),
             "rates.GPB: is neither base nor an ISO 4217 currency code; did you mean 'GBP'?",
             (
-                "pools[3].amount: '9123 eur' does not end in an ISO 4217 currency code; did you "
+                "pools[3].amount: '18237 eur' does not end in an ISO 4217 currency code; did you "
                 "mean 'EUR'?"
             ),
             "recognition[0].window_days: 0 is not at least 1",
@@ -502,9 +504,9 @@ def test_what_a_run_would_refuse_is_refused_on_load(text: str) -> None:
     assert only(lambda: load_policy(other_scale)) == (
         "bonus.scale: 'three-point v1' is not the rating scale five-point v1"
     )
-    other_currency = text.replace('amount = "9123 EUR"', 'amount = "9123 GBP"')
+    other_currency = text.replace('amount = "18237 EUR"', 'amount = "18237 GBP"')
     assert only(lambda: load_policy(other_currency)) == (
-        "pools[3].amount: '9123.00 GBP' is not in the base currency of the rates, EUR"
+        "pools[3].amount: '18237.00 GBP' is not in the base currency of the rates, EUR"
     )
     no_rates = text.replace('[rates]\nbase = "EUR"\nGBP = "1.16"\n', "")
     assert only(lambda: load_policy(no_rates)) == "rates: None are required with budget pools"
