@@ -137,10 +137,10 @@ def grouped(world: World, e: FeedbackEvent) -> bool:
 
 def feedback_audience(world: World, e: FeedbackEvent) -> set[str]:
     readers = {e.author}
+    if isinstance(e, FeedbackRequest):
+        readers |= set(e.requested_from)  # whatever its visibility: they must see the question
     if e.visibility is Visibility.PRIVATE:
         return readers
-    if isinstance(e, FeedbackRequest):
-        readers |= set(e.requested_from)
     shared = e.visibility in (Visibility.SUBJECT, Visibility.MANAGER_CHAIN)
     if shared and not grouped(world, e):
         readers.add(e.subject)
@@ -1067,14 +1067,16 @@ def test_storage_goal_queries_apply_the_rules(
     assert (
         team_for(uow, Viewer.employee(middle), middle, "fy2026", DEMO_DATE, all_levels=True) == full
     )
-    outside = team_for(uow, Viewer.employee(worker), middle, "fy2026", DEMO_DATE, all_levels=True)
-    assert [m.employee for m in outside] == [m.employee for m in full]
-    for seen, member in zip(outside, full, strict=True):
-        hidden = [g for g in member.goals if g.goal.owner.id != worker]
-        assert [g.goal.id for g in seen.goals] == [
-            g.goal.id for g in member.goals if g not in hidden
-        ]
-        assert seen.due == (member.due if not hidden else None)
+    # A team page holds pay and attributes: the manager, those above them and HR only.
+    assert (
+        team_for(uow, Viewer.employee(boss), middle, "fy2026", DEMO_DATE, all_levels=True) == full
+    )
+    as_hr = team_for(uow, Viewer.hr("hr-1"), middle, "fy2026", DEMO_DATE, all_levels=True)
+    assert [m.employee for m in as_hr] == [m.employee for m in full]
+    outsider = next(e.id for e in org.employees if e.id != middle and not org.manages(e.id, middle))
+    for viewer in (outsider, "nobody"):
+        with pytest.raises(PermissionDenied, match="a team page is seen by its manager"):
+            team_for(uow, Viewer.employee(viewer), middle, "fy2026", DEMO_DATE)
 
 
 def test_storage_single_reads_raise_permission_denied(

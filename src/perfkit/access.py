@@ -460,6 +460,9 @@ class DefaultPolicy:
         _check_args(viewer, context, event, _EVENT_TYPES, "feedback event")
         if viewer.id == event.author:
             return Decision.allow("they wrote it")
+        if isinstance(event, FeedbackRequest) and viewer.id in event.requested_from:
+            # Whatever its visibility: the people asked must see the question to answer it.
+            return Decision.allow("the request asks them")
         if event.visibility is Visibility.PRIVATE:
             return Decision.deny("a private item is seen by its author alone")
         if viewer.id == event.subject:
@@ -471,8 +474,6 @@ class DefaultPolicy:
                 )
         if viewer.hr_admin:
             return Decision.allow(_HR)
-        if isinstance(event, FeedbackRequest) and viewer.id in event.requested_from:
-            return Decision.allow("the request asks them")
         if viewer.id == event.subject:
             return Decision.allow("it is shared with its subject")
         if event.visibility is Visibility.MANAGER_CHAIN and context.manages(

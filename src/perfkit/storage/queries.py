@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from .. import _validation as v
-from .._errors import NotFoundError, ValidationError
+from .._errors import NotFoundError, PermissionDenied, ValidationError
 from ..access import (
     DEFAULT_POLICY,
     AccessContext,
@@ -267,11 +267,21 @@ def team_for(
     all_levels: bool = False,
     policy: VisibilityPolicy = DEFAULT_POLICY,
 ) -> tuple[TeamMember, ...]:
-    """:func:`team` as ``viewer`` may see it. The people are listed (the org chart is not
-    secret); each person's goals are those the viewer may read, and the check-in reminder —
-    which is derived from the goals — shows only when none of their goals was left out."""
+    """:func:`team` as ``viewer`` may see it. A team page holds its people's employee records
+    (pay, band, attributes), so it is open to the manager, the managers above them and HR only
+    (anyone else: :class:`~perfkit.PermissionDenied`); each person's goals are those the viewer
+    may read, and the check-in reminder — which is derived from the goals — shows only when none
+    of their goals was left out."""
+    who = _check_viewer(viewer)
     page = team(uow, manager_id, cycle_id, on, all_levels=all_levels)
-    context = access_context(uow, _check_viewer(viewer))
+    context = access_context(uow, who)
+    if not (who.hr_admin or who.id == manager_id or context.manages(who.id, manager_id)):
+        raise PermissionDenied(
+            who.id,
+            "team page",
+            manager_id,
+            "a team page is seen by its manager, the managers above them and HR only",
+        )
     out = []
     for member in page:
         goals = [g.goal for g in member.goals]
