@@ -314,11 +314,74 @@ def test_run_at_a_given_moment() -> None:
     assert json.loads(text)["at"] == "2026-12-20T18:00:00+00:00"
 
 
-def test_run_refuses_a_moment_without_offset(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_reads_a_moment_without_offset_in_the_cycle_zone() -> None:
+    code, text = run(
+        "run", str(ACME), "--policy", str(POLICY), "--json", "--at", "2026-12-20T18:00"
+    )
+    assert code == 0
+    assert json.loads(text)["at"] == "2026-12-20T18:00:00+01:00"  # Europe/Paris in December
+
+
+def test_run_refuses_a_moment_that_is_not_one(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        run("run", str(ACME), "--policy", str(POLICY), "--at", "2026-12-20T18:00")
+        run("run", str(ACME), "--policy", str(POLICY), "--at", "soon")
     assert info.value.code == 2
-    assert "has no UTC offset" in capsys.readouterr().err
+    assert "'soon' is not a date-time" in capsys.readouterr().err
+
+
+def test_formats_need_an_output_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("run", str(ACME), "--policy", str(POLICY), "--formats", "html")[0] == 1
+    assert "--formats: 'html' needs --out DIR" in capsys.readouterr().err
+
+
+def test_a_store_refusal_says_what_differs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    assert run("run", str(ACME), "--policy", str(POLICY), "--db", "acme.db")[0] == 0
+    changed = tmp_path / "changed"
+    shutil.copytree(ACME, changed)
+    feedback = changed / "feedback.csv"
+    lines = feedback.read_text(encoding="utf-8").splitlines(keepends=True)
+    feedback.write_text("".join(lines[:-1]), encoding="utf-8")  # one event fewer
+    code, _ = run("run", str(changed), "--policy", str(POLICY), "--db", "acme.db")
+    assert code == 1
+    assert "(its feedback events differ)" in capsys.readouterr().err
+
+
+def test_validate_lists_every_problem_and_skipping_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(ACME, bad)
+    checkins = bad / "checkins.csv"
+    lines = checkins.read_text(encoding="utf-8").splitlines(keepends=True)
+    # 60 check-ins of a goal nobody has: 60 problems, more than an exception message shows
+    header, rows = lines[0], lines[1:61]
+    goal_col = header.strip().split(",").index("goal_id")
+    broken = []
+    for row in rows:
+        cells = row.rstrip("\r\n").split(",")
+        cells[goal_col] = "no-such-goal"
+        broken.append(",".join(cells) + "\n")
+    checkins.write_text(header + "".join(broken) + "".join(lines[61:]), encoding="utf-8")
+    code, text = run("validate", str(bad))
+    assert code == 1
+    assert "import refused, 60 problems" in text
+    assert text.count("'no-such-goal'") == 60
+    code, text = run("validate", str(bad), "--skip-bad-rows")
+    assert code == 0
+    assert "perfkit: warning: 60 records skipped, 0 of them employees" in capsys.readouterr().err
+
+
+def test_month_first_dates_can_be_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("validate", str(ACME), "--monthfirst")[0] == 0
+    with pytest.raises(SystemExit) as info:
+        run("validate", str(ACME), "--monthfirst", "--dayfirst")
+    assert info.value.code == 2
 
 
 def test_run_stores_in_postgresql(postgres_url: str) -> None:
@@ -369,6 +432,25 @@ def test_compare_two_policies() -> None:
     assert "four-fifths" in text
 
 
+def test_compare_policies_named_on_the_command_line(tmp_path: Path) -> None:
+    import shutil
+
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    shutil.copy(POLICY, tmp_path / "v1" / "policy.toml")
+    shutil.copy(PROPOSED, tmp_path / "v2" / "policy.toml")
+    code, text = run(
+        "compare",
+        str(ACME),
+        "--policy",
+        f"old={tmp_path / 'v1' / 'policy.toml'}",
+        "--policy",
+        f"new={tmp_path / 'v2' / 'policy.toml'}",
+    )
+    assert code == 0
+    assert "new: 10 of 47 people rated differently from old" in text
+
+
 def test_compare_json_and_a_single_policy_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     code, text = run(
         "compare", str(ACME), "--policy", str(POLICY), "--policy", str(PROPOSED), "--json"
@@ -402,6 +484,11 @@ def test_explain_one_person() -> None:
 def test_explain_an_unknown_person(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("explain", str(ACME), "nobody", "--policy", str(POLICY))[0] == 1
     assert "no employee with id 'nobody'" in capsys.readouterr().err
+
+
+def test_explain_someone_who_is_not_rated(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("explain", str(ACME), "e0000", "--policy", str(POLICY))[0] == 1
+    assert "EMPLOYEE: 'e0000' is not rated in this cycle" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["demo", "validate", "run", "compare", "due", "explain"])

@@ -379,3 +379,11 @@ def test_the_result_types_check_themselves() -> None:
     )
     assert (one + one).total == eur("12")
     assert (one - one) == RewardCost.zero("EUR")
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 5.5, 6])
+def test_a_threshold_off_the_scale_is_refused(threshold: float) -> None:
+    data = five_people()
+    policies = {"a": weights_policy(0.7, 0.3), "b": weights_policy(0.5, 0.5)}
+    with pytest.raises(perfkit.ValidationError, match=r"threshold: .* is not a rating above the"):
+        compare_policies(data, policies, at=AT, group_by="gender", threshold=threshold)

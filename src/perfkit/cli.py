@@ -210,15 +210,22 @@ def render_run(data: CycleData, result: CycleResult, *, out: TextIO) -> None:
         "Development plans: " + (", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"),
         file=out,
     )
-    if result.rater_effects is not None and result.rater_effects.identified:
-        raters = sorted(result.rater_effects.raters, key=lambda r: (r.severity, r.rater_id))
+    model = result.rater_effects
+    if model is not None and model.identified and model.rater_variance > 0:
+        raters = sorted(model.raters, key=lambda r: (r.severity, r.rater_id))
         print("Rater effects (severity on the 0-1 review scale; + lenient, - harsh):", file=out)
         for r in (raters[0], raters[-1]):
             print(
                 f"  {r.rater_id} {org.employee(r.rater_id).name:<22} {r.severity:+.3f} "
-                f"± {r.se:.3f} over {r.n} reviews",
+                f"± {r.se:.3f} over {_plural(r.n, 'review')}",
                 file=out,
             )
+    elif model is not None and model.identified:
+        print(
+            "Rater effects: none detected (the raters' differences are within the noise of "
+            "single ratings; see perfkit.analytics.rater_effects for per-rater tests)",
+            file=out,
+        )
     example = max(result.employees, key=lambda e: (len(e.sentences()), e.employee_id))
     print("", file=out)
     print(
@@ -227,6 +234,10 @@ def render_run(data: CycleData, result: CycleResult, *, out: TextIO) -> None:
     )
     for sentence in example.sentences():
         print(f"  - {sentence}", file=out)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _pct(part: int, whole: int) -> str:
@@ -283,9 +294,17 @@ def _parse_at(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date-time (YYYY-MM-DDTHH:MM+HH:MM)"
         ) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (add +00:00 or Z)")
-    return moment
+    return moment  # without an offset: read in the cycle's time zone (_moment)
+
+
+def _moment(args: argparse.Namespace, data: CycleData) -> datetime:
+    """``--at`` (a date-time without an offset is in the cycle's time zone), or the default."""
+    at: datetime | None = args.at
+    if at is None:
+        return _default_at(data)
+    if at.tzinfo is None:
+        return at.replace(tzinfo=ZoneInfo(data.cycle.timezone))
+    return at
 
 
 def _load(args: argparse.Namespace) -> tuple[CycleData, Any]:
@@ -295,7 +314,7 @@ def _load(args: argparse.Namespace) -> tuple[CycleData, Any]:
         args.data,
         on_error="skip" if getattr(args, "skip_bad_rows", False) else "raise",
         assume_timezone=getattr(args, "assume_timezone", None),
-        dayfirst=True if getattr(args, "dayfirst", False) else None,
+        dayfirst=getattr(args, "dayfirst", None),
     )
     return imported.data, imported
 
@@ -328,25 +347,28 @@ def _store_cycle(store: Store, data: CycleData, at: datetime, actor: str) -> Non
             uow.import_data(data)
             uow.commit()
             return
-        if not _same_data(uow.cycle_data(data.cycle.id), data):
+        differ = _differences(uow.cycle_data(data.cycle.id), data)
+        if differ:
             raise StoreError(
-                f"the store already holds cycle {data.cycle.id!r} with other data; use another "
-                "database (--db) or remove the old one"
+                f"the store already holds cycle {data.cycle.id!r} with other data (its "
+                f"{', '.join(differ)} differ); use another database (--db) or remove the old one"
             )
 
 
-def _same_data(a: CycleData, b: CycleData) -> bool:
-    """Whether two cycles hold the same records (a store lists them in its own order)."""
-    return (
-        a.organisation == b.organisation
-        and a.cycle == b.cycle
-        and a.scales == b.scales
-        and set(a.forms) == set(b.forms)
-        and set(a.goals.goals) == set(b.goals.goals)
-        and set(a.goals.check_ins) == set(b.goals.check_ins)
-        and set(a.feedback.events) == set(b.feedback.events)
-        and set(a.reviews) == set(b.reviews)
-    )
+def _differences(a: CycleData, b: CycleData) -> list[str]:
+    """Which kinds of records two cycles hold differently (a store lists them in its own
+    order, so collections are compared as sets)."""
+    parts: list[tuple[str, object, object]] = [
+        ("organisation", a.organisation, b.organisation),
+        ("cycle", a.cycle, b.cycle),
+        ("scales", a.scales, b.scales),
+        ("review forms", set(a.forms), set(b.forms)),
+        ("goals", set(a.goals.goals), set(b.goals.goals)),
+        ("check-ins", set(a.goals.check_ins), set(b.goals.check_ins)),
+        ("feedback events", set(a.feedback.events), set(b.feedback.events)),
+        ("reviews", set(a.reviews), set(b.reviews)),
+    ]
+    return [name for name, x, y in parts if x != y]
 
 
 def _save_result(store: Store, result: CycleResult, at: datetime, actor: str) -> None:
@@ -406,7 +428,10 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
                 out,
             )
         else:
-            print(str(err), file=out)
+            noun = "problem" if len(err.problems) == 1 else "problems"
+            print(f"{args.data}: import refused, {len(err.problems)} {noun}", file=out)
+            for problem in err.problems:
+                print(f"  {problem}", file=out)
         return EXIT_ERROR
     if args.json:
         _emit_json(
@@ -423,7 +448,22 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         print(
             "valid" if not imported.skipped else "valid after skipping the records above", file=out
         )
+    _warn_skipped(imported)
     return EXIT_OK
+
+
+def _warn_skipped(imported: Any) -> None:
+    """With --skip-bad-rows, say on standard error how much was left out."""
+    if not imported.skipped:
+        return
+    people = len(imported.data.organisation.employees)
+    dropped = sum(1 for s in imported.skipped if s.kind.value == "employee")
+    share = dropped / (people + dropped) if people + dropped else 0.0
+    print(
+        f"perfkit: warning: {len(imported.skipped)} records skipped, {dropped} of them employees "
+        f"({share:.0%} of the people in the export)",
+        file=sys.stderr,
+    )
 
 
 def _counts(data: CycleData) -> dict[str, int]:
@@ -438,13 +478,19 @@ def _counts(data: CycleData) -> dict[str, int]:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
+    if args.formats is not None and not args.out:
+        raise ValidationError("--formats", args.formats, "needs --out DIR to write the reports to")
+    from .io import FORMATS
+
+    formats = tuple(f for f in (args.formats or ",".join(FORMATS)).split(",") if f)
     progress = _Progress(4 + bool(args.db) + bool(args.out))
     try:
         progress.step("reading the data")
-        data, _ = _load(args)
+        data, imported = _load(args)
+        _warn_skipped(imported)
         progress.step("reading the policy")
         policy = _policy(args.policy, data)
-        at = args.at or _default_at(data)
+        at = _moment(args, data)
         store = _open_store(args.db) if args.db else None
         try:
             if store is not None:
@@ -462,7 +508,6 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             from .io import write_results
 
             progress.step("writing the reports")
-            formats = tuple(f for f in args.formats.split(",") if f)
             written = [str(p) for p in write_results(result, args.out, formats=formats, data=data)]
         progress.step("done")
     finally:
@@ -502,8 +547,9 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
         progress.step("reading the data")
         data, _ = _load(args)
         policies: dict[str, CyclePolicy] = {}
-        for path in args.policy:
-            name = Path(path).stem
+        for given in args.policy:
+            name, _, path = given.rpartition("=") if "=" in given else ("", "", given)
+            name = name or Path(path).stem
             if name in policies:
                 raise ValidationError("--policy", path, f"repeats the policy name {name!r}")
             policies[name] = _policy(path, data)
@@ -511,7 +557,7 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
         comparison = compare_policies(
             data,
             policies,
-            at=args.at or _default_at(data),
+            at=_moment(args, data),
             group_by=args.group_by,
             threshold=args.threshold,
         )
@@ -553,8 +599,16 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     data, _ = _load(args)
     policy = _policy(args.policy, data)
     data.organisation.employee(args.employee)  # NotFoundError names an unknown id
-    result = run_cycle(data, policy, at=args.at or _default_at(data))
+    result = run_cycle(data, policy, at=_moment(args, data))
     cutoffs = policy.cutoffs or cutoffs_for(data.scales.get(policy.rating_scale))
+    rated = {e.employee_id for e in result.employees}
+    if args.employee not in rated:
+        raise ValidationError(
+            "EMPLOYEE",
+            args.employee,
+            "is not rated in this cycle: a person is rated when they were employed at the run "
+            "and own goals or have submitted reviews (see docs/run.md, 'Who is rated')",
+        )
     explanation = explain_employee(result, args.employee, cutoffs=cutoffs)
     if args.json:
         _emit_json(unstructure(explanation), out)
@@ -583,8 +637,18 @@ def _data_arguments(command: argparse.ArgumentParser) -> None:
         metavar="ZONE",
         help="read date-times without a UTC offset in this IANA zone (e.g. Europe/Paris)",
     )
-    command.add_argument(
-        "--dayfirst", action="store_true", help="read dates such as 03/04/2026 as day/month/year"
+    order = command.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        action="store_true",
+        default=None,
+        help="read dates such as 03/04/2026 as day/month/year (3 April)",
+    )
+    order.add_argument(
+        "--monthfirst",
+        action="store_false",
+        dest="dayfirst",
+        help="read dates such as 03/04/2026 as month/day/year (4 March)",
     )
 
 
@@ -598,7 +662,8 @@ def _at_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--at",
         type=_parse_at,
-        help="the moment of the run, with its UTC offset (default: 18:00 on the cycle's last day)",
+        help="the moment of the run, YYYY-MM-DDTHH:MM with or without a UTC offset (without: in "
+        "the cycle's time zone; default: 18:00 on the cycle's last day)",
     )
 
 
@@ -681,8 +746,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", help="write the result reports into this directory")
     run.add_argument(
         "--formats",
-        default="json,csv,html",
-        help="report formats for --out, comma-separated (default json,csv,html)",
+        help="report formats for --out, comma-separated (default csv,html,json)",
     )
     run.add_argument(
         "--actor", default="perfkit-cli", help="who the audit log names for --db writes"
@@ -706,7 +770,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         required=True,
         metavar="FILE",
-        help="a policy file; give two or more (the first is the baseline)",
+        help="a policy file, or NAME=FILE to name it (default: the file's name without "
+        ".toml); give two or more (the first is the baseline)",
     )
     compare.add_argument(
         "--group-by", metavar="ATTRIBUTE", help="employee attribute for adverse impact (gender)"

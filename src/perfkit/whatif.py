@@ -677,6 +677,15 @@ def compare_policies(
         raise ValidationError("data", data, "is not a CycleData")
     items = _check_policies(policies)
     _check_fairness(group_by, threshold, min_group_size, confidence)
+    if threshold is not None:
+        low, high = data.scales.get(items[0][1].rating_scale).bounds
+        if not low < float(threshold) <= high:
+            raise ValidationError(
+                "threshold",
+                threshold,
+                f"is not a rating above the scale's lowest ({low:g}) and at most its highest "
+                f"({high:g}): nobody, or everybody, would count as selected",
+            )
     runs: list[tuple[str, CyclePolicy, CycleResult]] = []
     for name, policy in items:
         try:

@@ -642,6 +642,13 @@ def _raters(model: SeverityModel | None, names: Names) -> str:
             "The reviews cannot separate raters from the people they rate (nobody was rated by "
             "more than one rater): every severity is 0."
         )
+    elif model.rater_variance == 0:
+        notes = _note(
+            "No rater effect detected: the differences between raters are within the noise of "
+            "single ratings (the estimated rater variance is 0), so every severity is 0. "
+            "perfkit.analytics.rater_effects tests each rater against the others who rated the "
+            "same people."
+        )
     chosen = sorted(model.raters, key=lambda r: (-abs(r.severity), r.rater_id))
     chosen = chosen[:MAX_RATERS_SHOWN]
     shown = sorted(chosen, key=lambda r: (r.severity, r.rater_id))
