@@ -963,3 +963,270 @@ def test_a_response_must_answer_a_request(tmp_path: Path) -> None:
     assert problems_of(export(tmp_path, feedback_csv=feedback)) == [
         "feedback.csv:3:request_id (col 7): 'p1' is not a feedback request"
     ]
+
+
+# --- the fast readers and the full readers agree ----------------------------------------------
+
+# How a respelling test may write each cell the importer reads without surrounding spaces (and
+# choices in any case, with spaces for underscores): free text is kept as written, so it is not
+# respelled.
+_CELL_KINDS: dict[str, dict[str, str]] = {
+    "units.csv": {"id": "id", "parent_id": "id", "head_id": "id"},
+    "employees.csv": {
+        "id": "id",
+        "manager_id": "id",
+        "unit_id": "id",
+        "hire_date": "id",
+        "end_date": "id",
+        "base_pay": "id",
+        "currency": "code",
+        "band_minimum": "id",
+        "band_midpoint": "id",
+        "band_maximum": "id",
+    },
+    "goals.csv": {
+        "id": "id",
+        "owner_kind": "choice",
+        "owner_id": "id",
+        "metric": "choice",
+        "cycle_id": "id",
+        "aligns_to": "list",
+        "weight": "id",
+        "start_date": "id",
+        "end_date": "id",
+        "status": "choice",
+        "baseline": "id",
+        "target": "id",
+        "direction": "choice",
+        "revision": "id",
+        "proposed_by": "id",
+    },
+    "milestones.csv": {"goal_id": "id", "id": "id", "weight": "id", "due": "id"},
+    "checkins.csv": {
+        "id": "id",
+        "goal_id": "id",
+        "author": "id",
+        "at": "id",
+        "value": "id",
+        "done": "bool",
+        "milestones_done": "list",
+        "confidence": "id",
+    },
+    "feedback.csv": {
+        "id": "id",
+        "type": "choice",
+        "author": "id",
+        "subject": "id",
+        "at": "id",
+        "goal_id": "id",
+        "competency": "id",
+        "visibility": "choice",
+        "context": "choice",
+        "requested_from": "list",
+        "request_id": "id",
+    },
+    "reviews.csv": {
+        "id": "id",
+        "subject": "id",
+        "reviewer": "id",
+        "role": "choice",
+        "cycle_id": "id",
+        "form_id": "id",
+        "status": "choice",
+        "version": "id",
+        "criterion_id": "id",
+        "rating": "rating",
+    },
+}
+
+
+def _respelled(kind: str, text: str, loud: bool, label: str | None) -> str:
+    """``text`` written another way the importer reads as the same value."""
+    if not text:
+        return text
+    if kind == "choice":
+        return f" {text.replace('_', ' ').title() if loud else text.upper()} "
+    if kind == "bool":
+        return {"true": " Yes " if loud else "TRUE", "false": " no" if loud else "N"}[text]
+    if kind == "code":
+        return f" {text.lower()} "
+    if kind == "list":
+        return ";".join(f" {item} " for item in text.split(";"))
+    if kind == "rating" and label is not None:
+        return f" {label} " if loud else label.upper()
+    return f" {text} "
+
+
+def _labels(data: CycleData) -> dict[tuple[str, str], str]:
+    """``(criterion id, value text) → label`` for the ordinal scales of the form's criteria."""
+    from perfkit.scales import OrdinalScale
+
+    found = {}
+    for form in data.forms:
+        for criterion in form.criteria:
+            scale = data.scales.get(criterion.scale)
+            if isinstance(scale, OrdinalScale):
+                for point in scale.points:
+                    if scale.value_of(point.label) == point.value:
+                        found[(criterion.id, repr(point.value))] = point.label
+    return found
+
+
+@settings(SLOW, max_examples=60)
+@given(cycle_datas(max_people=4), st.data())
+def test_respelled_cells_load_as_the_plain_ones(data: CycleData, pick: st.DataObject) -> None:
+    """Plainly written rows take the fast readers; respelled ones take the full readers (ids
+    with spaces, choices in capitals, ordinal labels for ratings): the same data either way."""
+    import csv
+    import io
+    import tempfile
+
+    labels = _labels(data)
+    contents = {}
+    for name, text in files(data).items():
+        kinds = _CELL_KINDS.get(name)
+        if kinds is None:
+            contents[name] = text
+            continue
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        header = rows[0]
+        chosen = pick.draw(st.sets(st.sampled_from(sorted(kinds))), label=name)
+        loud = pick.draw(st.booleans())
+        for row in rows[1:]:
+            for j, column in enumerate(header):
+                if column in chosen:
+                    label = None
+                    if column == "rating":
+                        label = labels.get((row[header.index("criterion_id")], row[j]))
+                    row[j] = _respelled(kinds[column], row[j], loud, label)
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        contents[name] = out.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in contents.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8", newline="")
+        assert load_dataset(tmp).data == data
+
+
+def test_plain_rows_the_domain_refuses_are_reported_like_any_other(tmp_path: Path) -> None:
+    checkins = (
+        "id,goal_id,author,at,value,done,milestones_done,confidence,note\n"
+        "c1,g2,e3,2026-02-01T10:00:00Z,90,,,1.5,fine\n"
+        "c2,g2,e3,2026-02-01T10:00:00Z,90,true,,0.5,\n"
+        "c3,g2,e3,2026-02-01T10:00:00Z,90,,,0.5,\n"
+        "c3,g2,e3,2026-02-01T11:00:00Z,91,,,0.5,\n"
+        "c4,g2,e3,2026-02-01T10:00:00,90,,,,\n"
+    )
+    goals = (
+        GOALS
+        + "g3,Third,employee,e3,numeric,g1=0,1,2,up\n"
+        + "g4,Fourth,employee,e3,binary,,,,\n"
+        + "g5,Fifth,unit,sales,numeric,,5,5,up\n"
+    )
+    reviews = (
+        "id,subject,reviewer,role,criterion_id,rating\n"
+        "r1,e3,e2,manager,goals,9\n"
+        "r1,e3,e2,manager,teamwork,2.5\n"
+        "r2,e3,e3,manager,goals,4\n"
+        "r3,e2,e3,peer,goals,4\n"
+        "r3,e2,e3,peer,goals,3\n"
+        "r4,e2,e1,manager,goals,9\n"
+    )
+    feedback = (
+        "id,type,author,subject,at,text,requested_from,question,request_id\n"
+        "q1,feedback_request,e1,e3,2026-03-01T09:00:00Z,,e2;e2,How is Cy doing?,\n"
+        "q2,feedback_request,e1,e3,2026-03-01T09:00:00Z,,e3,How is Cy doing?,\n"
+        "a1,feedback_response,e3,e3,2026-03-02T09:00:00Z,Fine,,,q2\n"
+        "p1,praise,e1,e1,2026-03-02T09:00:00Z,Thanks,,,\n"
+    )
+    root = export(
+        tmp_path, checkins_csv=checkins, goals_csv=goals, reviews_csv=reviews, feedback_csv=feedback
+    )
+    off_scale = (
+        "'9' is not on scale five-point v1 (allowed: 1 'Unsatisfactory', 2 'Needs improvement', "
+        "3 'Meets expectations', 4 'Exceeds expectations', 5 'Outstanding')"
+    )
+    assert problems_of(root) == [
+        "goals.csv:4:aligns_to (col 6): 'g1=0' item 1: weight 0.0 is not positive",
+        "goals.csv:6:target (col 8): '5' is not above baseline 5 (direction up)",
+        "checkins.csv:2:confidence (col 8): '1.5' is not between 0 and 1",
+        "checkins.csv:3:done (col 6): 'true' does not apply to a numeric metric",
+        "checkins.csv:5:id (col 1): 'c3' repeats the check-in id of checkins.csv:4",
+        (
+            "checkins.csv:6:at (col 4): '2026-02-01T10:00:00' has no time zone; give an offset "
+            "(+02:00, Z) or load with assume_timezone='Europe/Paris' (the zone the export's "
+            "times are in)"
+        ),
+        "feedback.csv:2:requested_from (col 7): 'e2;e2' item 2: 'e2' repeats requested_from[0]",
+        (
+            "feedback.csv:3:requested_from (col 7): 'e3' item 1: 'e3' is the subject; ask "
+            "others about them"
+        ),
+        (
+            "feedback.csv:4:subject (col 4): 'e3' is the author; a feedback response is about "
+            "someone else"
+        ),
+        "feedback.csv:5:subject (col 4): 'e1' is the author; praise is about someone else",
+        f"reviews.csv:2:rating (col 6): {off_scale}",
+        (
+            "reviews.csv:4:reviewer (col 3): 'e3' is the subject; a manager review is written "
+            "by someone else"
+        ),
+        "reviews.csv:6: 'goals' repeats the criterion id of ratings[0]",
+        f"reviews.csv:7:rating (col 6): {off_scale}",
+    ]
+
+
+def test_the_import_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    """The import pauses Python's cycle collector while it builds its objects, and only then."""
+    import gc
+
+    root = export(tmp_path)
+    (tmp_path / "bad").mkdir()
+    bad = export(tmp_path / "bad", employees_csv=PEOPLE.replace("e2,Bob Roy,e1", "e2,Bob Roy,e9"))
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        load_dataset(root)
+        assert gc.isenabled()
+        with pytest.raises(DataImportError):
+            load_dataset(bad)
+        assert gc.isenabled()
+        gc.disable()
+        load_dataset(root)
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_imports_in_several_threads_share_one_pause(tmp_path: Path) -> None:
+    """Threads that import at once: the collector is back on when the last one ends."""
+    import gc
+    import threading
+
+    root = export(tmp_path)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        errors: list[BaseException] = []
+        start = threading.Barrier(4)
+
+        def work() -> None:
+            try:
+                start.wait()
+                for _ in range(3):
+                    load_dataset(root)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()

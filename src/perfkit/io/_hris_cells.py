@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -42,6 +41,83 @@ def enum_key(text: str) -> str:
 
 def is_number(text: str) -> bool:
     return _NUMBER.match(text) is not None
+
+
+# --- fast paths ---------------------------------------------------------------------------
+# The readers first try each row with these: they accept only the plain, well-formed cell
+# (no surrounding spaces, the canonical spelling) and give exactly what the full readers below
+# give for it; anything else is ``None``, and the row is read again by the full readers, which
+# say what is wrong. Ids are passed on as written: the domain constructor checks them (an id
+# it accepts has no spaces to strip), and a row it refuses is read again the same way. A row
+# of a big export thus costs a few string tests per cell, and its object.
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_PLAIN_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def plain_id(text: str) -> bool:
+    """An id as written without surrounding spaces: printable ASCII, 1-200 characters (what
+    :meth:`Cells.ident` reads unchanged; any other id takes the full reader)."""
+    return (
+        0 < len(text) <= 200
+        and text.isascii()
+        and text.isprintable()
+        and text[0] != " "
+        and text[-1] != " "
+    )
+
+
+def plain_number(text: str) -> float | None:
+    """A finite number as written without spaces (``95``, ``-1.5e3``)."""
+    if _PLAIN_NUMBER.fullmatch(text) is None:
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def plain_integer(text: str) -> int | None:
+    return int(text) if _PLAIN_INTEGER.fullmatch(text) is not None else None
+
+
+def plain_date(text: str) -> date | None:
+    """An ISO 8601 date (``date.fromisoformat`` refuses surrounding spaces)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def plain_moment(text: str, assume: tzinfo | None) -> datetime | None:
+    """An ISO 8601 datetime with an offset (or without, read in ``assume``); longer than a
+    date, as :func:`parse_datetime` reads it."""
+    if len(text) <= 10:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value
+    if assume is None:
+        return None
+    value = value.replace(tzinfo=assume)
+    try:
+        value.utcoffset()
+    except (ValueError, OverflowError):  # pragma: no cover - zoneinfo is total on datetimes
+        return None
+    return value
+
+
+def plain_choices(kind: type[E]) -> dict[str, E]:
+    """The members of an enum by their value as written (``in_progress``)."""
+    return {m.value: m for m in kind if enum_key(m.value) == m.value}
+
+
+_TRUTH = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+
+
+def plain_boolean(text: str) -> bool | None:
+    return _TRUTH.get(text.lower())
 
 
 def parse_number(text: str) -> float | str:
@@ -186,17 +262,25 @@ def parse_money(text: str) -> tuple[Decimal, str | None] | str:
     return amount, code
 
 
-@attrs.define(eq=False)
 class Cells:
     """Typed access to the cells of one row, recording a problem for each bad cell."""
 
-    row: _Row
-    dayfirst: bool | None = None
-    assume: tzinfo | None = None
-    problems: list[ImportProblem] = attrs.Factory(list)
+    __slots__ = ("assume", "dayfirst", "problems", "row")
+
+    def __init__(
+        self, row: _Row, dayfirst: bool | None = None, assume: tzinfo | None = None
+    ) -> None:
+        self.row = row
+        self.dayfirst = dayfirst
+        self.assume = assume
+        self.problems: list[ImportProblem] = []
 
     def raw(self, column: str) -> str:
-        return self.row.text(column)
+        row = self.row
+        number = row.header.get(column)
+        if number is None or number > len(row.values):
+            return ""
+        return row.values[number - 1]
 
     def has(self, column: str) -> bool:
         """Whether the cell holds something (an empty or blank cell is missing)."""
@@ -206,7 +290,7 @@ class Cells:
         self.problems.append(self.row.cell(column, reason))
 
     def missing(self, column: str, required: bool, why: str = "") -> bool:
-        if self.has(column):
+        if self.raw(column).strip():
             return False
         if required:
             self.problems.append(self.row.cell(column, f"is required{why}", value=None))
@@ -221,6 +305,9 @@ class Cells:
         return self.raw(column)
 
     def ident(self, column: str, *, required: bool = False, why: str = "") -> str | None:
+        raw = self.raw(column)
+        if plain_id(raw):
+            return raw
         if self.missing(column, required, why):
             return None
         text = self.raw(column).strip()
@@ -230,6 +317,9 @@ class Cells:
         return text
 
     def number(self, column: str, *, required: bool = False) -> float | None:
+        plain = plain_number(self.raw(column))
+        if plain is not None:
+            return plain
         if self.missing(column, required):
             return None
         found = parse_number(self.raw(column).strip())
@@ -259,6 +349,9 @@ class Cells:
         return None
 
     def day(self, column: str, *, required: bool = False, why: str = "") -> date | None:
+        plain = plain_date(self.raw(column))
+        if plain is not None:
+            return plain
         if self.missing(column, required, why):
             return None
         found = parse_date(self.raw(column).strip(), self.dayfirst)
@@ -268,6 +361,9 @@ class Cells:
         return found
 
     def moment(self, column: str, *, required: bool = False) -> datetime | None:
+        plain = plain_moment(self.raw(column), self.assume)
+        if plain is not None:
+            return plain
         if self.missing(column, required):
             return None
         found = parse_datetime(self.raw(column).strip(), self.dayfirst, self.assume)
@@ -343,13 +439,3 @@ def build(cls: type[Any], kwargs: dict[str, Any], where: _Where) -> tuple[Any, l
     if not problems:
         problems.append(where.at(first.path, first.reason, first.value))
     return None, problems
-
-
-def checked(check: Callable[[], Any], where: _Where, prefix: str = "") -> list[ImportProblem]:
-    """Run a domain check; its ValidationError becomes a problem at its path (below ``prefix``)."""
-    try:
-        check()
-    except ValidationError as err:
-        path = f"{prefix}.{err.path}" if prefix and err.path else prefix or err.path
-        return [where.at(path, err.reason, err.value)]
-    return []

@@ -7,7 +7,6 @@ Every problem is reported at the row that holds the bad value, all of them in on
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -22,7 +21,6 @@ from ..feedback import FeedbackLog, FeedbackRequest, FeedbackResponse
 from ..goals import GoalSet, OwnerKind
 from ..org import Organisation
 from ..scales import ScaleCatalog
-from ._hris_cells import checked
 from ._hris_config import Config
 from ._hris_model import (
     DataImportError,
@@ -97,11 +95,14 @@ def _view(rec: _Record) -> Any:
     return SimpleNamespace(**found)
 
 
+_PROVIDERS = frozenset({K.UNIT, K.EMPLOYEE, K.GOAL, K.FEEDBACK})
+
+
 def _provides(rec: _Record) -> list[tuple[str, str]]:
-    if rec.id is None:
+    if rec.id is None or rec.kind not in _PROVIDERS:
         return []
-    obj = _view(rec)
     if rec.kind is K.UNIT:
+        obj = _view(rec)
         keys = [("unit", rec.id)]
         if obj is None or obj.parent_id is None:
             keys.append(("company", rec.id))
@@ -110,7 +111,7 @@ def _provides(rec: _Record) -> list[tuple[str, str]]:
         return [("employee", rec.id)]
     if rec.kind is K.GOAL:
         return [("goal", rec.id)]
-    if rec.kind is K.FEEDBACK and _may_be_request(rec):
+    if _may_be_request(rec):
         return [("feedback_request", rec.id)]
     return []
 
@@ -122,17 +123,31 @@ def _may_be_request(rec: _Record) -> bool:
     return rec.fields is None or rec.fields.get("requested_from") is not None
 
 
-def _refs(rec: _Record) -> Iterator[tuple[str, str, str]]:
+def _refs(rec: _Record) -> list[tuple[str, str, str]]:
     """``(field path, target kind, id)`` for each reference the record makes."""
     obj = _view(rec)
     if obj is None:
-        return
-    ids: list[tuple[str, str, Any]] = []
-    if rec.kind is K.UNIT:
-        ids += [("parent_id", "unit", obj.parent_id), ("head_id", "employee", obj.head_id)]
-    elif rec.kind is K.EMPLOYEE:
-        ids += [("manager_id", "employee", obj.manager_id), ("unit_id", "unit", obj.unit_id)]
-    elif rec.kind is K.GOAL:
+        return []
+    kind = rec.kind
+    ids: list[tuple[str, str, Any]]
+    if kind is K.CHECK_IN:
+        if rec.obj is not None:  # a built check-in's ids are strings
+            return [("goal_id", "goal", obj.goal_id), ("author", "employee", obj.author)]
+        ids = [("goal_id", "goal", obj.goal_id), ("author", "employee", obj.author)]
+    elif kind is K.REVIEW:
+        ids = [("subject", "employee", obj.subject), ("reviewer", "employee", obj.reviewer)]
+    elif kind is K.FEEDBACK:
+        ids = [("author", "employee", obj.author), ("subject", "employee", obj.subject)]
+        for j, person in enumerate(getattr(obj, "requested_from", None) or ()):
+            ids.append((f"requested_from[{j}]", "employee", person))
+        ids.append(("goal_id", "goal", obj.goal_id))
+        ids.append(("request_id", "feedback_request", getattr(obj, "request_id", None)))
+    elif kind is K.UNIT:
+        ids = [("parent_id", "unit", obj.parent_id), ("head_id", "employee", obj.head_id)]
+    elif kind is K.EMPLOYEE:
+        ids = [("manager_id", "employee", obj.manager_id), ("unit_id", "unit", obj.unit_id)]
+    elif kind is K.GOAL:
+        ids = []
         owner = obj.owner
         if owner is not None:
             target = {OwnerKind.EMPLOYEE: "employee", OwnerKind.UNIT: "unit"}.get(
@@ -141,19 +156,9 @@ def _refs(rec: _Record) -> Iterator[tuple[str, str, str]]:
             ids.append(("owner.id", target, owner.id))
         for j, a in enumerate(obj.aligns_to or ()):
             ids.append((f"aligns_to[{j}].parent_id", "goal", getattr(a, "parent_id", None)))
-    elif rec.kind is K.CHECK_IN:
-        ids += [("goal_id", "goal", obj.goal_id), ("author", "employee", obj.author)]
-    elif rec.kind is K.FEEDBACK:
-        ids += [("author", "employee", obj.author), ("subject", "employee", obj.subject)]
-        for j, person in enumerate(getattr(obj, "requested_from", None) or ()):
-            ids.append((f"requested_from[{j}]", "employee", person))
-        ids.append(("goal_id", "goal", obj.goal_id))
-        ids.append(("request_id", "feedback_request", getattr(obj, "request_id", None)))
-    elif rec.kind is K.REVIEW:
-        ids += [("subject", "employee", obj.subject), ("reviewer", "employee", obj.reviewer)]
-    for path, target, key in ids:
-        if isinstance(key, str):
-            yield path, target, key
+    else:
+        return []
+    return [ref for ref in ids if isinstance(ref[2], str)]
 
 
 def _first_by_id(records: Iterable[_Record]) -> dict[str, _Record]:
@@ -257,15 +262,21 @@ def _loops(recs: Records) -> None:
 
 
 def _references(recs: Records) -> None:
-    provided: dict[str, set[str]] = defaultdict(set)
+    provided: dict[str, set[str]] = {target: set() for target in _WHAT}
     for r in recs.all():
         for target, key in _provides(r):
             provided[target].add(key)
+    unreadable = recs.unreadable
     for r in recs.all():
-        r.refs += list(_refs(r))
-        for path, target, key in r.refs:
-            if key not in provided[target] and target not in recs.unreadable:
+        for path, target, key in _all_refs(r):
+            if key not in provided[target] and target not in unreadable:
                 r.problems.append(r.where.at(path, _WHAT[target], key))
+
+
+def _all_refs(rec: _Record) -> Sequence[tuple[str, str, str]]:
+    """The references found while reading the record, then those its object makes."""
+    refs = _refs(rec)
+    return [*rec.refs, *refs] if rec.refs else refs
 
 
 def _fits(recs: Records, config: Config) -> None:
@@ -276,11 +287,19 @@ def _fits(recs: Records, config: Config) -> None:
             r.problems.append(r.where.at("cycle_id", f"is not this cycle ({cycle.id!r})"))
     goals = _first_by_id(r for r in recs.by_kind.get(K.GOAL, ()) if r.obj is not None)
     for r in recs.by_kind.get(K.CHECK_IN, ()):
-        target = goals.get(r.obj.goal_id) if r.obj is not None else None
+        check_in = r.obj
+        target = goals.get(check_in.goal_id) if check_in is not None else None
         if target is not None:
-            r.problems += checked(functools.partial(target.obj.metric.check, r.obj), r.where)
+            try:
+                target.obj.metric.check(check_in)
+            except ValidationError as err:
+                r.problems.append(r.where.at(err.path, err.reason, err.value))
     _feedback_fits(recs)
     forms = {f.id: f for f in config.forms or ()}
+    # Whether a review fits its form depends on the form and the ratings only, and a big
+    # export repeats the same few combinations of ratings thousands of times: each
+    # combination is checked once (its problem, if any, is reported at every review with it).
+    verdicts: dict[tuple[str, tuple[Any, ...]], tuple[str, str, object] | None] = {}
     for r in recs.by_kind.get(K.REVIEW, ()):
         review = r.obj
         if review is None:
@@ -294,7 +313,16 @@ def _fits(recs: Records, config: Config) -> None:
             known = ", ".join(sorted(forms)) or f"none; add [[forms]] to {recs.config_file}"
             r.problems.append(r.where.at("form_id", f"is not a review form (forms: {known})"))
         elif config.scales is not None:
-            r.problems += checked(functools.partial(form.check, review, config.scales), r.where)
+            key = (form.id, review.ratings)
+            if key not in verdicts:
+                verdicts[key] = None
+                try:
+                    form.check(review, config.scales)
+                except ValidationError as err:
+                    verdicts[key] = (err.path, err.reason, err.value)
+            verdict = verdicts[key]
+            if verdict is not None:
+                r.problems.append(r.where.at(*verdict))
 
 
 def _feedback_fits(recs: Records) -> None:
@@ -349,7 +377,7 @@ def _prune(records: Sequence[_Record]) -> set[int]:
     for r in records:
         for key in _provides(r):
             count[key] += 1
-        for path, target, ident in r.refs:
+        for path, target, ident in _all_refs(r):
             referrers[(target, ident)].append((r, path))
     bad = {id(r) for r in records if not r.ok}
     queue = deque(r for r in records if not r.ok)
@@ -364,7 +392,7 @@ def _prune(records: Sequence[_Record]) -> set[int]:
                 if id(other) not in bad:
                     bad.add(id(other))
                     reason = f"is a skipped {_NOUN[key[0]]} ({label[key]})"
-                    other.skip_reason.append(other.where.at(path, reason))
+                    other.skip_reason = [*other.skip_reason, other.where.at(path, reason)]
                     queue.append(other)
     return bad
 

@@ -3,6 +3,13 @@
 Each file is read whole first (UTF-8 with or without BOM, CSV syntax, the header row); a file
 that fails there is a problem of the whole file. Each row then becomes a :class:`_Record`, its
 bad cells reported at their column.
+
+The big files (check-ins, reviews, feedback, goals) are read row by row twice over, in effect:
+a plain reader (``_plain_check_in`` ...) takes a row whose cells are all written the plain way
+(``2026-03-02T10:00:00+01:00``, ``in_progress``, ids without spaces around them) and builds its
+object straight away; any other row, and any row whose object the domain refuses, goes to the
+full reader, which accepts every spelling and reports every problem. Both give the same object
+for a plain row, so the plain readers change nothing but the time a big export takes.
 """
 
 from __future__ import annotations
@@ -10,6 +17,8 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import itertools
+import operator
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +28,7 @@ import attrs
 from .. import _validation as v
 from .._errors import ValidationError
 from .._frozen import FrozenMap
+from ..cycles import ReviewCycle
 from ..feedback import (
     Constructive,
     FeedbackRequest,
@@ -34,7 +44,19 @@ from ..money import CURRENCIES, SalaryBand
 from ..org import Employee, OrgUnit
 from ..reviews import CriterionRating, Review, ReviewerRole, ReviewForm, ReviewStatus
 from ..scales import OrdinalScale, Rating, ScaleCatalog
-from ._hris_cells import Cells, build, enum_key, parse_number
+from ._hris_cells import (
+    Cells,
+    build,
+    enum_key,
+    parse_number,
+    plain_boolean,
+    plain_choices,
+    plain_date,
+    plain_id,
+    plain_integer,
+    plain_moment,
+    plain_number,
+)
 from ._hris_check import Records
 from ._hris_config import Config
 from ._hris_model import ImportProblem, RecordKind, _Record, _Row
@@ -140,7 +162,20 @@ class Table:
     file: str
     header: dict[str, int]
     extra: list[tuple[str, int]]
-    rows: list[tuple[_Row, list[ImportProblem]]]
+    rows: list[tuple[_Row, Sequence[ImportProblem]]]
+    """Each row with the problem of its shape (a row as wide as the header has none)."""
+
+    def picker(self, columns: Sequence[str]) -> Callable[[Sequence[str]], Sequence[str]]:
+        """Reads ``columns`` (two or more) from the cells of a row as wide as the header, at
+        once ("" for a column the file does not have)."""
+        numbers = [self.header.get(c, 0) - 1 for c in columns]
+        if all(n >= 0 for n in numbers):
+            return operator.itemgetter(*numbers)
+
+        def pick(cells: Sequence[str]) -> Sequence[str]:
+            return [cells[n] if n >= 0 else "" for n in numbers]
+
+        return pick
 
 
 def _decode(file: str, data: bytes) -> str | ImportProblem:
@@ -169,18 +204,19 @@ def read_table(path: Path, spec: Spec, problems: list[ImportProblem]) -> Table |
         problems.append(text)
         return None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    raw: list[tuple[int, list[str]]] = []
+    raw: list[tuple[int, list[str]]] = []  # the rows that are not blank, with their lines
     previous = 0
     try:
         for cells in reader:
-            raw.append((previous + 1, cells))
+            line = previous + 1
             previous = reader.line_num
+            if cells and (cells[0].strip() or any(c.strip() for c in cells)):
+                raw.append((line, cells))
     except csv.Error as exc:
         problems.append(
             ImportProblem(file=file, line=previous + 1, reason=f"is not valid CSV ({exc})")
         )
         return None
-    raw = [(n, cells) for n, cells in raw if any(c.strip() for c in cells)]
     if not raw:
         problems.append(
             ImportProblem(
@@ -250,18 +286,18 @@ def read_table(path: Path, spec: Spec, problems: list[ImportProblem]) -> Table |
         return None
     width = len(names)
     columns = dict(sorted([*header.items(), *extra], key=lambda kv: kv[1]))
-    rows = []
-    for line, cells in raw[1:]:
-        found: list[ImportProblem] = []
+    rows: list[tuple[_Row, Sequence[ImportProblem]]] = []
+    for line, cells in itertools.islice(raw, 1, None):
+        found: Sequence[ImportProblem] = ()
         if len(cells) != width:
             cut = " (a cut-off line?)" if len(cells) < width else ""
-            found.append(
+            found = [
                 ImportProblem(
                     file=file,
                     line=line,
                     reason=f"has {len(cells)} cells; the header has {width}{cut}",
                 )
-            )
+            ]
         rows.append((_Row(file=file, line=line, header=columns, values=cells), found))
     return Table(file=file, header=header, extra=extra, rows=rows)
 
@@ -278,7 +314,9 @@ def _cells(row: _Row, opts: Options) -> Cells:
     return Cells(row=row, dayfirst=opts.dayfirst, assume=opts.assume)
 
 
-def _record(kind: RecordKind, row: _Row, ident: str | None, found: list[ImportProblem]) -> _Record:
+def _record(
+    kind: RecordKind, row: _Row, ident: str | None, found: Sequence[ImportProblem]
+) -> _Record:
     return _Record(kind=kind, where=row, id=ident, problems=list(found))
 
 
@@ -425,7 +463,7 @@ def milestones(table: Table, opts: Options) -> list[_Record]:
         )
         rec = _record(K.MILESTONE, row, kw.get("id"), found)
         if goal_id is not None:
-            rec.refs.append(("goal_id", "goal", goal_id))
+            rec.refs = [("goal_id", "goal", goal_id)]
         _finish(rec, c, Milestone, kw, row)
         out.append(rec)
     return out
@@ -456,6 +494,124 @@ def _alignments(c: Cells) -> tuple[Alignment, ...] | None:
     return tuple(out)
 
 
+_GOAL_COLUMNS = (
+    "id",
+    "title",
+    "owner_kind",
+    "owner_id",
+    "metric",
+    "description",
+    "cycle_id",
+    "aligns_to",
+    "weight",
+    "start_date",
+    "end_date",
+    "status",
+    "baseline",
+    "target",
+    "unit",
+    "direction",
+    "revision",
+    "proposed_by",
+)
+_OWNER_KINDS = plain_choices(OwnerKind)
+_DIRECTIONS = plain_choices(Direction)
+_GOAL_STATUSES = plain_choices(GoalStatus)
+
+
+def _plain_alignments(text: str) -> list[Alignment] | None:
+    """``aligns_to`` written plainly: ``g1;g2=0.5`` (see :func:`_alignments`)."""
+    out = []
+    for part in text.split(";"):
+        parent, weight = part, 1.0
+        if "=" in part:
+            parent, _, tail = part.rpartition("=")
+            if (number := plain_number(tail)) is None:
+                return None
+            weight = number
+        out.append(Alignment(parent_id=parent, weight=weight))
+    return out
+
+
+def _plain_metric(cells: Sequence[str], mine: Sequence[_Record]) -> Any:
+    """The metric of a goal row written plainly (else ``None``)."""
+    kind, baseline, target, unit, direction = cells
+    if kind == "numeric":
+        low, high = plain_number(baseline), plain_number(target)
+        if low is None or high is None:
+            return None
+        mkw: dict[str, Any] = {"baseline": low, "target": high}
+        if unit:
+            mkw["unit"] = unit
+        if direction:
+            if (way := _DIRECTIONS.get(direction)) is None:
+                return None
+            mkw["direction"] = way
+        return NumericMetric(**mkw)
+    if baseline or target or unit or direction:
+        return None
+    if kind == "binary":
+        return BinaryMetric()
+    if kind != "milestone" or not mine or any(not m.ok for m in mine):
+        return None
+    if len({m.id for m in mine}) != len(mine):
+        return None
+    return MilestoneMetric(milestones=[m.obj for m in mine])
+
+
+def _plain_goal(cells: Sequence[str], cycle: ReviewCycle, mine: Sequence[_Record]) -> Goal | None:
+    """The goal of a row whose cells are all plainly well formed (else ``None``)."""
+    gid, title, owner_kind, owner_id, metric, description, cycle_id, aligns_to = cells[:8]
+    weight, start, end, status, baseline, target, unit, direction = cells[8:16]
+    revision, proposed_by = cells[16:]
+    kind = _OWNER_KINDS.get(owner_kind)
+    if kind is None or not title:
+        return None
+    try:
+        measure = _plain_metric((metric, baseline, target, unit, direction), mine)
+        if measure is None:
+            return None
+        kw: dict[str, Any] = {
+            "id": gid,
+            "title": title,
+            "owner": Owner(kind=kind, id=owner_id),
+            "metric": measure,
+        }
+        if description:
+            kw["description"] = description
+        if cycle_id:
+            kw["cycle_id"] = cycle_id
+        if aligns_to:
+            if (parents := _plain_alignments(aligns_to)) is None:
+                return None
+            kw["aligns_to"] = parents
+        if weight:
+            if (number := plain_number(weight)) is None:
+                return None
+            kw["weight"] = number
+        for key, written, default in (
+            ("start_date", start, cycle.start),
+            ("end_date", end, cycle.end),
+        ):
+            day = plain_date(written) if written else default
+            if day is None:
+                return None
+            kw[key] = day
+        if status:
+            if (state := _GOAL_STATUSES.get(status)) is None:
+                return None
+            kw["status"] = state
+        if revision:
+            if (count := plain_integer(revision)) is None:
+                return None
+            kw["revision"] = count
+        if proposed_by:
+            kw["proposed_by"] = proposed_by
+        return Goal(**kw)
+    except ValidationError:
+        return None
+
+
 def goals(table: Table, opts: Options, stones: Sequence[_Record]) -> list[_Record]:
     cycle = opts.config.cycle
     by_goal: dict[str, list[_Record]] = {}
@@ -463,8 +619,18 @@ def goals(table: Table, opts: Options, stones: Sequence[_Record]) -> list[_Recor
         for _, _, goal_id in m.refs:
             by_goal.setdefault(goal_id, []).append(m)
     out = []
+    pick = table.picker(_GOAL_COLUMNS)
     for row, found in table.rows:
         row.fields = _GOAL_FIELDS
+        if not found and cycle is not None:
+            cells = pick(row.values)
+            mine = by_goal.get(cells[0], [])
+            obj = _plain_goal(cells, cycle, mine)
+            if obj is not None:
+                if isinstance(obj.metric, MilestoneMetric):
+                    row.add_children("metric.milestones", [m.where for m in mine])
+                out.append(_Record(kind=K.GOAL, where=row, id=obj.id, obj=obj))
+                continue
         c = _cells(row, opts)
         gid = c.ident("id", required=True)
         kind = None if c.missing("metric", True) else enum_key(c.raw("metric"))
@@ -531,7 +697,7 @@ def goals(table: Table, opts: Options, stones: Sequence[_Record]) -> list[_Recor
 def _milestone_metric(
     c: Cells, row: _Row, gid: str | None, mine: Sequence[_Record], skip: list[ImportProblem]
 ) -> MilestoneMetric | None:
-    row.children["metric.milestones"] = [m.where for m in mine]
+    row.add_children("metric.milestones", [m.where for m in mine])
     if any(not m.ok for m in mine):
         bad = ", ".join(m.where.label for m in mine if not m.ok)
         skip.append(row.cell("metric", f"has milestones with problems ({bad})"))
@@ -576,9 +742,56 @@ def check_milestone_goals(stones: Sequence[_Record], goal_rows: Sequence[_Record
 # --- check-ins and feedback ---------------------------------------------------------------
 
 
+_CHECK_IN_COLUMNS = (
+    "id",
+    "goal_id",
+    "author",
+    "at",
+    "value",
+    "done",
+    "milestones_done",
+    "confidence",
+    "note",
+)
+
+
+def _plain_check_in(cells: Sequence[str], assume: Any) -> CheckIn | None:
+    """The check-in of a row whose cells are all plainly well formed (else ``None``)."""
+    ident, goal_id, author, at, value, done, stones, confidence, note = cells
+    moment = plain_moment(at, assume)
+    if moment is None:
+        return None
+    kw: dict[str, Any] = {"id": ident, "goal_id": goal_id, "author": author, "at": moment}
+    if value:
+        if (number := plain_number(value)) is None:
+            return None
+        kw["value"] = number
+    if done:
+        if (flag := plain_boolean(done)) is None:
+            return None
+        kw["done"] = flag
+    if stones:
+        kw["milestones_done"] = tuple(stones.split(";"))
+    if confidence:
+        if (number := plain_number(confidence)) is None:
+            return None
+        kw["confidence"] = number
+    if note:
+        kw["note"] = note
+    try:
+        return CheckIn(**kw)
+    except ValidationError:
+        return None
+
+
 def check_ins(table: Table, opts: Options) -> list[_Record]:
     out = []
+    pick = table.picker(_CHECK_IN_COLUMNS)
     for row, found in table.rows:
+        obj = None if found else _plain_check_in(pick(row.values), opts.assume)
+        if obj is not None:
+            out.append(_Record(kind=K.CHECK_IN, where=row, id=obj.id, obj=obj))
+            continue
         c = _cells(row, opts)
         kw = _present(
             id=c.ident("id", required=True),
@@ -612,9 +825,80 @@ _ONLY = {
 }
 
 
+_FEEDBACK_COLUMNS = (
+    "id",
+    "type",
+    "author",
+    "subject",
+    "at",
+    "text",
+    "goal_id",
+    "competency",
+    "visibility",
+    "context",
+    "requested_from",
+    "question",
+    "request_id",
+)
+_VISIBILITY = plain_choices(Visibility)
+_CONTEXT = plain_choices(NoteContext)
+
+
+def _plain_feedback(cells: Sequence[str], assume: Any) -> Any:
+    """The feedback event of a row whose cells are all plainly well formed (else ``None``)."""
+    (fid, kind, author, subject, at, text, goal_id, competency, visibility) = cells[:9]
+    context, asked, question, request_id = cells[9:]
+    cls = _EVENTS.get(kind)
+    if cls is None:
+        return None
+    moment = plain_moment(at, assume)
+    if moment is None:
+        return None
+    kw: dict[str, Any] = {"id": fid, "author": author, "subject": subject, "at": moment}
+    if goal_id:
+        kw["goal_id"] = goal_id
+    if competency:
+        kw["competency"] = competency
+    if visibility:
+        if (seen := _VISIBILITY.get(visibility)) is None:
+            return None
+        kw["visibility"] = seen
+    if text:
+        kw["text"] = text
+    elif kind != "feedback_request":
+        return None
+    if kind == "note":
+        if asked or question or request_id:
+            return None
+        if context:
+            if (where := _CONTEXT.get(context)) is None:
+                return None
+            kw["context"] = where
+    elif kind == "feedback_request":
+        if context or request_id or not question or not asked:
+            return None
+        kw["requested_from"] = tuple(asked.split(";"))
+        kw["question"] = question
+    elif kind == "feedback_response":
+        if context or asked or question or not request_id:
+            return None
+        kw["request_id"] = request_id
+    elif context or asked or question or request_id:
+        return None
+    try:
+        return cls(**kw)
+    except ValidationError:
+        return None
+
+
 def feedback(table: Table, opts: Options) -> list[_Record]:
     out = []
+    pick = table.picker(_FEEDBACK_COLUMNS)
     for row, found in table.rows:
+        obj = None if found else _plain_feedback(pick(row.values), opts.assume)
+        if obj is not None:
+            out.append(_Record(kind=K.FEEDBACK, where=row, id=obj.id, obj=obj))
+            continue
         c = _cells(row, opts)
         fid = c.ident("id", required=True)
         kind = None
@@ -677,24 +961,146 @@ _RATING_FIELDS = {"rating.value": "rating", "rating.scale": "criterion_id", "rat
 def reviews(table: Table, opts: Options) -> list[_Record]:
     """One review per id: its rows repeat the review's columns (or leave them empty) and give
     one rating each (``criterion_id``, ``rating``, ``comment``)."""
-    groups: dict[str, list[tuple[_Row, list[ImportProblem]]]] = {}
+    groups: dict[str, list[tuple[_Row, Sequence[ImportProblem]]]] = {}
     loose: list[_Record] = []
-    order: list[str] = []
     for row, found in table.rows:
-        c = _cells(row, opts)
-        rid = c.ident("id", required=True)
+        text = row.text("id")
+        rid = text if plain_id(text) else None
         if rid is None:
-            loose.append(_record(K.REVIEW, row, None, [*found, *c.problems]))
-            continue
-        if rid not in groups:
-            groups[rid] = []
-            order.append(rid)
-        groups[rid].append((row, found))
-    out = [_review(rid, groups[rid], opts) for rid in order]
+            c = _cells(row, opts)
+            rid = c.ident("id", required=True)
+            if rid is None:
+                loose.append(_record(K.REVIEW, row, None, [*found, *c.problems]))
+                continue
+        group = groups.get(rid)
+        if group is None:
+            groups[rid] = group = []
+        group.append((row, found))
+    plain = _PlainReviews(table, opts.config)
+    out = []
+    for rid, rows in groups.items():
+        review = plain.review(rid, rows)
+        out.append(
+            _review(rid, rows, opts)
+            if review is None
+            else _Record(kind=K.REVIEW, where=rows[0][0], id=rid, obj=review)
+        )
     return out + loose
 
 
-def _review(rid: str, rows: list[tuple[_Row, list[ImportProblem]]], opts: Options) -> _Record:
+_REVIEW_HEAD = ("id", *_REVIEW_COLUMNS)
+_RATING_COLUMNS = ("criterion_id", "rating", "comment")
+_ROLES = plain_choices(ReviewerRole)
+_REVIEW_STATUSES = plain_choices(ReviewStatus)
+
+
+class _PlainReviews:
+    """Reviews whose rows are all plainly well formed, read without the full cell readers
+    (:meth:`review` gives ``None`` for any other, which :func:`_review` then reads)."""
+
+    def __init__(self, table: Table, config: Config) -> None:
+        self.head = table.picker(_REVIEW_HEAD)
+        self.rating = table.picker(_RATING_COLUMNS)
+        self.cycle_id = config.cycle.id if config.cycle is not None else None
+        forms = config.forms or ()
+        self.single_form = forms[0].id if len(forms) == 1 else None
+        self.forms: dict[str, ReviewForm] = {}
+        for f in forms:
+            self.forms.setdefault(f.id, f)
+        self.scales = config.scales
+        self.criteria: dict[str, dict[str, Any]] = {}
+        self.ordinal: dict[Any, OrdinalScale | None] = {}
+
+    def _criteria(self, form: ReviewForm) -> dict[str, Any]:
+        found = self.criteria.get(form.id)
+        if found is None:
+            found = self.criteria[form.id] = {}
+            for x in form.criteria:
+                found.setdefault(x.id, x)
+        return found
+
+    def _ordinal(self, scales: ScaleCatalog, ref: Any) -> OrdinalScale | None:
+        if ref not in self.ordinal:
+            scale = scales.get(ref) if ref in scales else None
+            self.ordinal[ref] = scale if isinstance(scale, OrdinalScale) else None
+        return self.ordinal[ref]
+
+    def review(self, rid: str, rows: Sequence[tuple[_Row, Sequence[ImportProblem]]]) -> Any:
+        scales = self.scales
+        if scales is None or any(found for _, found in rows):
+            return None
+        first = rows[0][0]
+        head = self.head(first.values)
+        for row, _ in rows[1:]:
+            for mine, theirs in zip(self.head(row.values)[1:], head[1:], strict=True):
+                if mine and mine != theirs:
+                    return None
+        subject, reviewer, role, cycle_cell, form_cell, status, summary, comment, version = head[1:]
+        cycle_id = cycle_cell or self.cycle_id
+        form_id = form_cell or self.single_form
+        form = self.forms.get(form_id) if form_id is not None else None
+        if form is None or cycle_id is None:
+            return None
+        criteria = self._criteria(form)
+        ratings = []
+        kids = []
+        try:
+            for row, _ in rows:
+                cid, text, remark = self.rating(row.values)
+                if not (cid or text or remark):
+                    continue
+                kids.append(row)
+                criterion = criteria.get(cid)
+                if criterion is None or not text:
+                    return None
+                value = plain_number(text)
+                if value is None:
+                    scale = self._ordinal(scales, criterion.scale)
+                    if scale is None or text != text.strip():
+                        return None
+                    value = scale.value_of(text)
+                rating = Rating(scale=criterion.scale, value=value)
+                ratings.append(
+                    CriterionRating(criterion_id=cid, rating=rating, comment=remark)
+                    if remark
+                    else CriterionRating(criterion_id=cid, rating=rating)
+                )
+            kw: dict[str, Any] = {
+                "id": rid,
+                "cycle_id": cycle_id,
+                "form_id": form.id,
+                "subject": subject,
+                "reviewer": reviewer,
+                "role": _ROLES.get(role),
+                "ratings": tuple(ratings),
+            }
+            if kw["role"] is None:
+                return None
+            if summary:
+                kw["summary"] = summary
+            if status:
+                if (state := _REVIEW_STATUSES.get(status)) is None:
+                    return None
+                kw["status"] = state
+            if comment:
+                kw["employee_comment"] = comment
+            if version:
+                if (number := plain_integer(version)) is None:
+                    return None
+                kw["version"] = number
+            review = Review(**kw)
+        except ValidationError:
+            return None
+        first.extra_lines = [r.line for r, _ in rows[1:]]
+        for row in kids:
+            row.fields = _RATING_FIELDS
+        first.add_children("ratings", kids)
+        return review
+
+
+def _review(
+    rid: str, rows: Sequence[tuple[_Row, Sequence[ImportProblem]]], opts: Options
+) -> _Record:
     first, found = rows[0]
     rec = _record(K.REVIEW, first, rid, found)
     first.extra_lines = [r.line for r, _ in rows[1:]]
@@ -738,7 +1144,7 @@ def _review(rid: str, rows: list[tuple[_Row, list[ImportProblem]]], opts: Option
         c.problems += rc.problems
         if rating is not None:
             ratings.append(rating)
-    first.children["ratings"] = list(kids)
+    first.add_children("ratings", kids)
     kw = _present(
         id=rid,
         cycle_id=cycle_id,

@@ -13,6 +13,7 @@ import enum
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -176,6 +177,7 @@ _INDEX = re.compile(r"^\[(\d+)\]")
 class _Where:
     """Turns a field path of a record's domain object into an :class:`ImportProblem`."""
 
+    __slots__ = ()
     file: str
 
     def at(self, path: str, reason: str, value: object = MISSING) -> ImportProblem:
@@ -215,20 +217,47 @@ def _split_head(path: str) -> tuple[str, str]:
     return head, rest[1:] if rest.startswith(".") else rest
 
 
-@attrs.define(eq=False)
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
+_NO_CHILDREN: Mapping[str, Sequence[_Where]] = MappingProxyType({})
+
+
 class _Row(_Where):
     """A CSV row: ``header`` maps a column name to its 1-based number (shared by the rows of a
     file), ``values`` holds the cells; ``fields`` maps a domain field to its column;
     ``children`` maps a field holding a tuple (``ratings``, ``metric.milestones``) to the rows its
-    items came from."""
+    items came from.
 
-    file: str
-    line: int
-    header: Mapping[str, int]
-    values: Sequence[str]
-    fields: Mapping[str, str] = attrs.Factory(dict)
-    children: dict[str, list[_Where]] = attrs.Factory(dict)
-    extra_lines: list[int] = attrs.Factory(list)
+    A plain slotted class (one is made per row of a file that may hold a million rows): the
+    mappings default to shared empty ones, and are replaced, never changed in place.
+    """
+
+    __slots__ = ("children", "extra_lines", "fields", "file", "header", "line", "values")
+
+    def __init__(
+        self,
+        *,
+        file: str,
+        line: int,
+        header: Mapping[str, int],
+        values: Sequence[str],
+        fields: Mapping[str, str] = _NO_FIELDS,
+        children: Mapping[str, Sequence[_Where]] = _NO_CHILDREN,
+        extra_lines: Sequence[int] = (),
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.header = header
+        self.values = values
+        self.fields = fields
+        self.children = children
+        self.extra_lines = extra_lines
+
+    def __repr__(self) -> str:
+        return f"_Row(file={self.file!r}, line={self.line!r})"
+
+    def add_children(self, field: str, rows: Sequence[_Where]) -> None:
+        """Record the rows the items of the tuple ``field`` came from."""
+        self.children = {**self.children, field: list(rows)}
 
     @property
     def lines(self) -> tuple[int, ...]:
@@ -337,23 +366,37 @@ def _walk(raw: Any, path: str) -> Any:
     return node
 
 
-@attrs.define(eq=False)
 class _Record:
-    """One imported record on its way to the data set."""
+    """One imported record on its way to the data set (slotted: one is made per row)."""
 
-    kind: RecordKind
-    where: _Where
-    id: str | None
-    obj: Any = None
-    problems: list[ImportProblem] = attrs.Factory(list)
-    refs: list[tuple[str, str, str]] = attrs.Factory(list)
-    """``(field path, target kind, id)`` for every record this one refers to (skip mode drops
-    a record whose target was dropped)."""
-    skip_reason: list[ImportProblem] = attrs.Factory(list)
-    fields: dict[str, Any] | None = None
-    """What could be read of the record when its object could not be built: enough to check
-    the references it makes (a typo in a manager id is reported even on a row with a bad
-    date)."""
+    __slots__ = ("fields", "id", "kind", "obj", "problems", "refs", "skip_reason", "where")
+
+    def __init__(
+        self,
+        *,
+        kind: RecordKind,
+        where: _Where,
+        id: str | None,
+        obj: Any = None,
+        problems: list[ImportProblem] | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.where = where
+        self.id = id
+        self.obj = obj
+        self.problems: list[ImportProblem] = [] if problems is None else problems
+        self.refs: Sequence[tuple[str, str, str]] = ()
+        """``(field path, target kind, id)`` for the records this one refers to that only its
+        row names (a milestone's goal); the checks add those its object names. Skip mode drops
+        a record whose target was dropped. Replaced, never changed in place."""
+        self.skip_reason: Sequence[ImportProblem] = ()
+        """Why skip mode dropped the record besides its own problems; replaced, never changed
+        in place."""
+        self.fields = fields
+        """What could be read of the record when its object could not be built: enough to
+        check the references it makes (a typo in a manager id is reported even on a row with a
+        bad date)."""
 
     @property
     def ok(self) -> bool:

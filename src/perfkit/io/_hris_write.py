@@ -29,8 +29,13 @@ from ._hris_csv import (
 
 
 def _cell(value: Any) -> str:
+    kind = type(value)  # the usual cells first: a big export writes millions of them
+    if kind is str:
+        return value  # type: ignore[no-any-return]
     if value is None:
         return ""
+    if kind is float:
+        return repr(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Enum):
@@ -48,8 +53,7 @@ def _csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)  # "\r\n" between rows: a lone "\r" in a cell is then quoted
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(x) for x in row])
+    writer.writerows(map(_cell, row) for row in rows)
     return out.getvalue()
 
 
@@ -101,19 +105,21 @@ def files(data: CycleData) -> dict[str, str]:
 
 def _employees(data: CycleData) -> str:
     people = data.organisation.employees
-    keys: set[str] = set()
+    keys: set[str] = set()  # the attribute names that were found fit to be columns
     for i, e in enumerate(people):
         for key, value in e.attributes.items():
-            where = f"organisation.employees[{i}].attributes[{key!r}]"
-            clash = column_clash(EMPLOYEES, key)
-            if key in EMPLOYEES.columns or clash is not None or key != key.strip():
-                raise ValidationError(
-                    where,
-                    key,
-                    "cannot be an employees.csv column name "
-                    f"({clash or 'it is taken or has spaces at an end'}); rename the attribute",
-                )
+            if key not in keys:
+                where = f"organisation.employees[{i}].attributes[{key!r}]"
+                clash = column_clash(EMPLOYEES, key)
+                if key in EMPLOYEES.columns or clash is not None or key != key.strip():
+                    raise ValidationError(
+                        where,
+                        key,
+                        "cannot be an employees.csv column name "
+                        f"({clash or 'it is taken or has spaces at an end'}); rename the attribute",
+                    )
             if value == "":
+                where = f"organisation.employees[{i}].attributes[{key!r}]"
                 raise ValidationError(
                     where, value, "is empty; employees.csv reads an empty cell as no attribute"
                 )
