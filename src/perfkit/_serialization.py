@@ -28,6 +28,7 @@ from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
+import cattrs.fns
 from cattrs.errors import (
     BaseValidationError,
     ClassValidationError,
@@ -158,6 +159,7 @@ def _datetime_hook(assume: tzinfo | None) -> Callable[[Any, Any], datetime]:
             value = value.replace(tzinfo=assume)
         return value
 
+    _mark(hook, ("datetime", assume))
     return hook
 
 
@@ -172,6 +174,16 @@ def _s_frozen_map(obj: Any, _: Any) -> FrozenMap:
     if errors:
         raise _Problems(errors)
     return FrozenMap(obj)
+
+
+def _mark(hook: Callable[..., Any], what: tuple[str, Any]) -> None:
+    """Say what a hook does, for the fast paths generated from the converter's hooks."""
+    hook._perfkit_hook = what  # type: ignore[attr-defined]
+
+
+def _marked(hook: object) -> tuple[str, Any] | None:
+    what: tuple[str, Any] | None = getattr(hook, "_perfkit_hook", None)
+    return what
 
 
 def _is_enum(t: Any) -> bool:
@@ -189,6 +201,7 @@ def _enum_hook(kind: type[Enum]) -> Callable[[Any, Any], Enum]:
         except (KeyError, TypeError):
             raise ValidationError("", obj, f"is not one of {options}") from None
 
+    _mark(hook, ("enum", by_value))
     return hook
 
 
@@ -214,6 +227,7 @@ def _tuple_hook(conv: cattrs.Converter, t: Any) -> Callable[[Any, Any], tuple[An
             raise _Problems(errors)
         return tuple(out)
 
+    _mark(hook, ("tuple", item_type))
     return hook
 
 
@@ -250,6 +264,8 @@ def _install_union(conv: cattrs.Converter, members: tuple[type, ...]) -> None:
         body = conv.unstructure(obj, type(obj))
         return {"type": type(obj).kind, **body}
 
+    _mark(structure_union, ("union", by_tag))
+    _mark(unstructure_union, ("union", members))
     conv.register_structure_hook_func(matches, structure_union)
     conv.register_unstructure_hook_func(matches, unstructure_union)
     for m in members:
@@ -271,6 +287,7 @@ def _tagged_member_structure(conv: cattrs.Converter, cls: type) -> Callable[[Any
             obj = {k: v for k, v in obj.items() if k != "type"}
         return base(obj, t)
 
+    _mark(hook, ("member", cls))
     return hook
 
 
@@ -280,6 +297,23 @@ def _tagged_member_unstructure(conv: cattrs.Converter, cls: type) -> Callable[[A
     def hook(obj: Any) -> Any:
         return {"type": cls.kind, **base(obj)}  # type: ignore[attr-defined]
 
+    _mark(hook, ("member", cls))
+    return hook
+
+
+def _u_decimal(d: Decimal) -> str:
+    return format(d, "f")  # never "1E-9"
+
+
+def _u_enum(e: Enum) -> Any:
+    return e.value
+
+
+def _tuple_unstructure(conv: cattrs.Converter) -> Callable[[Any], list[Any]]:
+    def hook(xs: Any) -> list[Any]:
+        return [conv.unstructure(x) for x in xs]
+
+    _mark(hook, ("tuple", None))
     return hook
 
 
@@ -293,7 +327,7 @@ def _build(assume: tzinfo | None) -> cattrs.Converter:
     conv.register_unstructure_hook(float, float)
     conv.register_structure_hook(bool, _s_bool)
     conv.register_structure_hook(Decimal, _s_decimal)
-    conv.register_unstructure_hook(Decimal, lambda d: format(d, "f"))  # never "1E-9"
+    conv.register_unstructure_hook(Decimal, _u_decimal)
     conv.register_structure_hook(date, _s_date)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(datetime, _datetime_hook(assume))
@@ -301,10 +335,10 @@ def _build(assume: tzinfo | None) -> cattrs.Converter:
     conv.register_structure_hook(FrozenMap, _s_frozen_map)
     conv.register_unstructure_hook(FrozenMap, FrozenMap.to_dict)
     conv.register_structure_hook_factory(_is_enum, _enum_hook)
-    conv.register_unstructure_hook_func(_is_enum, lambda e: e.value)
+    conv.register_unstructure_hook_func(_is_enum, _u_enum)
     conv.register_unstructure_hook(str, str)  # a StrEnum member leaves as its plain value
     conv.register_structure_hook_factory(_is_var_tuple, lambda t: _tuple_hook(conv, t))
-    conv.register_unstructure_hook_func(_is_var_tuple, lambda xs: [conv.unstructure(x) for x in xs])
+    conv.register_unstructure_hook_func(_is_var_tuple, _tuple_unstructure(conv))
     for members in _UNIONS:
         _install_union(conv, members)
     return conv
@@ -363,6 +397,407 @@ def _flatten(exc: BaseException, path: str) -> Iterator[ValidationError]:
         raise exc
 
 
+# --- fast paths --------------------------------------------------------------------------
+#
+# A store reads and writes millions of records; the converter above is exact and reports every
+# problem with its path, but pays for that on every value (a hook call per field, error
+# bookkeeping, dict copies for tagged unions). The fast paths below are generated per class from
+# the converter's own hooks: a reader accepts a subset of what the converter accepts and builds
+# an equal object (through the class's ``__init__``, so every attrs validator still runs), a
+# writer gives the very bytes ``json.dumps`` gives for ``unstructure(obj)``. Either gives up
+# (raises) on anything it does not recognise, and the caller then runs the converter, so results
+# and error reports stay the converter's.
+
+
+class _Unfit(Exception):
+    """Internal: a fast path met a value it leaves to the converter."""
+
+
+_NOT_GIVEN = object()
+_q = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes a str with
+_float_repr = float.__repr__
+_int_repr = int.__repr__
+
+
+def _any_text(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)`` for plain JSON data; :class:`_Unfit` for anything json.dumps would
+    refuse (or order in a way of its own: keys that are not strings)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _q(value)
+    if isinstance(value, int):
+        return _int_repr(value)
+    if isinstance(value, float):
+        if value - value != 0.0:  # NaN or an infinity: json.dumps says why
+            raise _Unfit
+        return _float_repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join([_any_text(x) for x in value]) + "]"
+    if isinstance(value, dict):
+        for k in value:
+            if k.__class__ is not str:
+                raise _Unfit
+        return "{" + ",".join([_q(k) + ":" + _any_text(value[k]) for k in sorted(value)]) + "}"
+    raise _Unfit
+
+
+def _is_cattrs_class_hook(hook: object, cls: type, verb: str) -> bool:
+    """Whether ``hook`` is the function cattrs generated for ``cls`` (no overrides)."""
+    return (
+        getattr(hook, "__name__", None) == f"{verb}_{cls.__name__}"
+        and getattr(hook, "overrides", None) == {}
+    )
+
+
+def _is_optional(t: Any) -> bool:
+    args = get_args(t)
+    return (
+        get_origin(t) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args
+    )
+
+
+def _optional_inner(t: Any) -> Any:
+    first, second = get_args(t)
+    return first if second is type(None) else second
+
+
+class _Fast:
+    """The generated readers and writers of one converter (the default one: no timezone to
+    assume), built per class on first use."""
+
+    def __init__(self, conv: cattrs.Converter) -> None:
+        self.conv = conv
+        self._readers: dict[Any, Callable[[Any], Any]] = {}
+        self._writers: dict[Any, Callable[[Any], str]] = {}
+        self._runtime: dict[type, Callable[[Any], str]] = {}
+        self.documents: dict[type, Callable[[Any], str]] = {}
+        self._building: set[Any] = set()
+        self._lock = threading.RLock()
+        self._count = 0
+
+    # --- helpers of the generated code -------------------------------------------------
+
+    def _name(self, g: dict[str, Any], value: Any) -> str:
+        self._count += 1
+        name = f"_g{self._count}"
+        g[name] = value
+        return name
+
+    def _compile(self, name: str, lines: list[str], g: dict[str, Any]) -> Any:
+        code = "\n".join(lines)
+        g.update(_Unfit=_Unfit, _M=_NOT_GIVEN, _q=_q, _any=_any_text)
+        g.update(_fr=_float_repr, _ir=_int_repr)
+        exec(compile(code, f"<perfkit fast {name}>", "exec"), g)
+        return g[name]
+
+    # --- readers: plain JSON data -> object ---------------------------------------------
+
+    def reader(self, cls: Any) -> Callable[[Any], Any]:
+        """A function that builds a ``cls`` from its plain data (an attrs class), or raises."""
+        found = self._readers.get(cls)
+        if found is None:
+            with self._lock:
+                found = self._readers.get(cls)
+                if found is None:
+                    found = self._make_reader(cls)
+                    self._readers[cls] = found
+        return found
+
+    def _late_reader(self, cls: Any) -> Callable[[Any], Any]:
+        """The reader of a class met inside another: itself, or for a class whose reader is
+        being generated (a recursive type) a function that looks it up when called."""
+        if cls in self._building:
+            return lambda obj: self.reader(cls)(obj)
+        return self.reader(cls)
+
+    def _make_reader(self, cls: Any) -> Callable[[Any], Any]:
+        conv = self.conv
+        hook = conv.get_structure_hook(cls)
+        mark = _marked(hook)
+        tagged = mark is not None and mark[0] == "member"
+        if not (attrs.has(cls) and (tagged or _is_cattrs_class_hook(hook, cls, "structure"))):
+            return lambda obj: hook(obj, cls)
+        self._building.add(cls)
+        try:
+            attrs.resolve_types(cls)
+            fields = [a for a in attrs.fields(cls) if a.init]
+            if tagged and any(a.name == "type" for a in fields):
+                return lambda obj: hook(obj, cls)
+            g: dict[str, Any] = {}
+            lines = ["def read(o):", "  if o.__class__ is not dict: raise _Unfit", "  m = 0"]
+            if tagged:
+                kind = self._name(g, getattr(cls, "kind"))  # noqa: B009 - a union member
+                lines.append(f"  if 'type' in o and o['type'] != {kind}: raise _Unfit")
+            args = []
+            for i, a in enumerate(fields):
+                var = f"x{i}"
+                if a.default is attrs.NOTHING:
+                    lines.append(f"  {var} = o[{a.name!r}]")
+                    lines += self._read_lines(a.type, var, g, 2)
+                else:
+                    default = a.default
+                    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                        default = attrs.NOTHING  # as if not given: __init__ calls the factory
+                    lines.append(f"  {var} = o.get({a.name!r}, _M)")
+                    lines.append(f"  if {var} is _M:")
+                    lines.append(f"    {var} = {self._name(g, default)}")
+                    lines.append("    m += 1")
+                    lines.append("  else:")
+                    lines += self._read_lines(a.type, var, g, 4) or ["    pass"]
+                args.append(f"{a.alias}={var}")
+            # No other keys: the fields found (all but the m missing) are every key there is
+            # (but the tag of a union member).
+            known = f"{len(fields)} + ('type' in o)" if tagged else f"{len(fields)}"
+            lines.append(f"  if len(o) + m != {known}: raise _Unfit")
+            lines.append(f"  return {self._name(g, cls)}({', '.join(args)})")
+            return typing.cast(Callable[[Any], Any], self._compile("read", lines, g))
+        finally:
+            self._building.discard(cls)
+
+    def _value_reader(self, t: Any) -> Callable[[Any], Any]:
+        """A function converting one value of type ``t`` (an item of a tuple)."""
+        g: dict[str, Any] = {}
+        lines = ["def conv(x):", *self._read_lines(t, "x", g, 2), "  return x"]
+        return typing.cast(Callable[[Any], Any], self._compile("conv", lines, g))
+
+    def _read_lines(self, t: Any, var: str, g: dict[str, Any], indent: int) -> list[str]:
+        """Statements that turn ``var`` (plain data) into a value of type ``t`` in place, or
+        raise: each does what the converter's hook for ``t`` does, for the inputs it takes."""
+        pad = " " * indent
+        if t is None:  # no annotation: cattrs passes the value through
+            return []
+        hook = self.conv.get_structure_hook(t)
+        mark = _marked(hook)
+        if hook is _s_str:
+            if t is not str and _is_enum(t):
+                table = _marked(_enum_hook(t))
+                assert table is not None
+                return [f"{pad}{var} = {self._name(g, table[1])}[{var}]"]
+            return [f"{pad}if {var}.__class__ is not str: raise _Unfit"]
+        if hook is _s_int:
+            return [f"{pad}if {var}.__class__ is not int: raise _Unfit"]
+        if hook is _s_float:
+            return [
+                f"{pad}if {var}.__class__ is not float:",
+                f"{pad}  if {var}.__class__ is not int: raise _Unfit",
+                f"{pad}  {var} = float({var})",
+            ]
+        if hook is _s_bool:
+            return [f"{pad}if {var} is not True and {var} is not False: raise _Unfit"]
+        if hook is _s_date:
+            return [
+                f"{pad}if {var}.__class__ is not str: raise _Unfit",
+                f"{pad}{var} = {self._name(g, date.fromisoformat)}({var})",
+            ]
+        if mark is not None and mark[0] == "datetime" and mark[1] is None:
+            return [
+                f"{pad}if {var}.__class__ is not str: raise _Unfit",
+                f"{pad}{var} = {self._name(g, datetime.fromisoformat)}({var})",
+                f"{pad}if {var}.tzinfo is None: raise _Unfit",
+            ]
+        if mark is not None and mark[0] == "enum":
+            return [f"{pad}{var} = {self._name(g, mark[1])}[{var}]"]
+        if getattr(hook, "__func__", None) is cattrs.BaseConverter._structure_optional:
+            inner = self._read_lines(_optional_inner(t), var, g, indent + 2)
+            return [f"{pad}if {var} is not None:", *inner] if inner else []
+        if mark is not None and mark[0] == "union":
+            by_tag = {tag: self.reader(m) for tag, m in mark[1].items()}
+            lookup = f"{var} = {self._name(g, by_tag)}[{var}['type']]({var})"
+            if type(None) in get_args(t):
+                return [f"{pad}if {var} is not None: {lookup}"]
+            return [f"{pad}{lookup}"]
+        if mark is not None and mark[0] == "member":
+            return [f"{pad}{var} = {self._name(g, self._late_reader(mark[1]))}({var})"]
+        if mark is not None and mark[0] == "tuple":
+            item = mark[1]
+            lines = [f"{pad}if {var}.__class__ is not list: raise _Unfit"]
+            if self.conv.get_structure_hook(item) is _s_str and item is str:
+                return [
+                    *lines,
+                    f"{pad}for _i in {var}:",
+                    f"{pad}  if _i.__class__ is not str: raise _Unfit",
+                    f"{pad}{var} = tuple({var})",
+                ]
+            each = self._name(g, self._value_reader(item))
+            return [*lines, f"{pad}{var} = tuple([{each}(_i) for _i in {var}])"]
+        if isinstance(t, type) and attrs.has(t) and _is_cattrs_class_hook(hook, t, "structure"):
+            return [f"{pad}{var} = {self._name(g, self._late_reader(t))}({var})"]
+        # Anything else: the converter's own hook (a Decimal, a FrozenMap, a fixed tuple, ...).
+        return [f"{pad}{var} = {self._name(g, hook)}({var}, {self._name(g, t)})"]
+
+    # --- writers: object -> JSON text ------------------------------------------------------
+
+    def document_writer(self, cls: Any) -> Callable[[Any], str]:
+        """``dumps`` for objects of ``cls`` (an attrs class): the document around the text of
+        ``unstructure(obj)``, written as ``_dump_json`` writes the document (keys sorted: data,
+        schema_version, type); the converter writes what the generated writer gives up on."""
+        found = self.documents.get(cls)
+        if found is not None:
+            return found
+        write = self.writer(cls)
+        unstructure_ = self.conv.unstructure
+        head = '{"data":'
+        tail = f',"schema_version":{SCHEMA_VERSION},"type":{_q(cls.__name__)}}}'
+
+        def document(obj: Any) -> str:
+            try:
+                data = write(obj)
+            except Exception:  # noqa: BLE001 - the converter writes it, or raises what it raises
+                data = _dump_json(unstructure_(obj))
+            return head + data + tail
+
+        self.documents[cls] = document
+        return document
+
+    def writer(self, cls: Any) -> Callable[[Any], str]:
+        """A function giving the canonical JSON text of ``unstructure(obj)`` for an object of
+        class ``cls`` (dispatched on the class, as ``unstructure`` does), or raising."""
+        found = self._writers.get(cls)
+        if found is None:
+            with self._lock:
+                found = self._writers.get(cls)
+                if found is None:
+                    found = self._make_writer(cls)
+                    self._writers[cls] = found
+        return found
+
+    def _late_writer(self, cls: Any) -> Callable[[Any], str]:
+        if cls in self._building:
+            return lambda obj: self.writer(cls)(obj)
+        return self.writer(cls)
+
+    def _runtime_text(self, value: Any) -> str:
+        """The text of ``conv.unstructure(value)`` (dispatched on the value's class)."""
+        cls = value.__class__
+        fn = self._runtime.get(cls)
+        if fn is None:
+            with self._lock:
+                g: dict[str, Any] = {}
+                lines = ["def write(x):", *self._write_lines(cls, "x", "s", g, 2), "  return s"]
+                fn = typing.cast(Callable[[Any], str], self._compile("write", lines, g))
+                self._runtime[cls] = fn
+        return fn(value)
+
+    def _make_writer(self, cls: Any) -> Callable[[Any], str]:
+        conv = self.conv
+        hook = conv.get_unstructure_hook(cls)
+        mark = _marked(hook)
+        tagged = mark is not None and mark[0] == "member"
+        if not (attrs.has(cls) and (tagged or _is_cattrs_class_hook(hook, cls, "unstructure"))):
+            return lambda obj: _any_text(hook(obj))
+        self._building.add(cls)
+        try:
+            attrs.resolve_types(cls)
+            fields = [a for a in attrs.fields(cls) if a.init]
+            if tagged and any(a.name == "type" for a in fields):
+                return lambda obj: _any_text(hook(obj))
+            g: dict[str, Any] = {}
+            lines = ["def write(o):"]
+            parts: list[tuple[str, str]] = []
+            if tagged:
+                tag = _q(getattr(cls, "kind"))  # noqa: B009 - a union member
+                parts.append(("type", tag.replace("{", "{{").replace("}", "}}")))
+            for i, a in enumerate(fields):
+                value, text = f"v{i}", f"t{i}"
+                lines.append(f"  {value} = o.{a.name}")
+                lines += self._write_lines(a.type, value, text, g, 2)
+                parts.append((a.name, "{" + text + "}"))
+            template = (
+                "{{"
+                + ",".join(
+                    (_q(key) + ":").replace("{", "{{").replace("}", "}}") + text
+                    for key, text in sorted(parts)
+                )
+                + "}}"
+            )
+            lines.append(f"  return f{template!r}")
+            return typing.cast(Callable[[Any], str], self._compile("write", lines, g))
+        finally:
+            self._building.discard(cls)
+
+    def _write_lines(self, t: Any, var: str, out: str, g: dict[str, Any], indent: int) -> list[str]:
+        """Statements that set ``out`` to the JSON text of what the converter's unstructure
+        hook for ``t`` makes of ``var``."""
+        pad = " " * indent
+        if t is None:
+            hook: Any = self.conv.unstructure
+        else:
+            hook = self.conv.get_unstructure_hook(t)
+        mark = _marked(hook)
+        if hook is cattrs.fns.identity:
+            if t is int:
+                return [f"{pad}{out} = _ir({var}) if {var}.__class__ is int else _any({var})"]
+            if t is bool:
+                return [
+                    f"{pad}if {var} is True: {out} = 'true'",
+                    f"{pad}elif {var} is False: {out} = 'false'",
+                    f"{pad}else: {out} = _any({var})",
+                ]
+            return [f"{pad}{out} = _any({var})"]
+        if hook is str:
+            return [f"{pad}{out} = _q({var} if {var}.__class__ is str else str({var}))"]
+        if hook is float:
+            return [
+                f"{pad}if {var}.__class__ is not float: {var} = float({var})",
+                f"{pad}if {var} - {var} != 0.0: raise _Unfit",
+                f"{pad}{out} = _fr({var})",
+            ]
+        if hook is _u_decimal:
+            return [f"{pad}{out} = _q({self._name(g, _u_decimal)}({var}))"]
+        if hook is date.isoformat or hook is datetime.isoformat:
+            # ISO 8601 text has nothing to escape.
+            return [f"{pad}{out} = '\"' + {self._name(g, hook)}({var}) + '\"'"]
+        if hook is _u_enum:
+            return [
+                f"{pad}{out} = {var}.value",
+                f"{pad}{out} = _q({out}) if {out}.__class__ is str else _any({out})",
+            ]
+        if (
+            t is not None
+            and _is_optional(t)
+            and getattr(hook, "__name__", None) == "unstructure_optional"
+        ):
+            inner = self._write_lines(_optional_inner(t), var, out, g, indent + 2)
+            return [f"{pad}if {var} is None: {out} = 'null'", f"{pad}else:", *inner]
+        if mark is not None and mark[0] == "union":
+            by_class = {m: self._late_writer(m) for m in mark[1]}
+            return [
+                f"{pad}if {var} is None: {out} = 'null'",
+                f"{pad}else: {out} = {self._name(g, by_class)}[{var}.__class__]({var})",
+            ]
+        if mark is not None and mark[0] == "member":
+            return [f"{pad}{out} = {self._name(g, self._late_writer(mark[1]))}({var})"]
+        if mark is not None and mark[0] == "tuple":
+            each = self._name(g, self._runtime_text)
+            return [f"{pad}{out} = '[' + ','.join([{each}(_i) for _i in {var}]) + ']'"]
+        if isinstance(t, type) and attrs.has(t) and _is_cattrs_class_hook(hook, t, "unstructure"):
+            return [f"{pad}{out} = {self._name(g, self._late_writer(t))}({var})"]
+        # Anything else (a FrozenMap, a fixed tuple, Any, ...): the hook, then plain JSON.
+        return [f"{pad}{out} = _any({self._name(g, hook)}({var}))"]
+
+
+_FAST: dict[str, _Fast] = {}
+
+
+def _fast() -> _Fast:
+    """The fast paths of the default converter (rebuilt with it when a union is registered)."""
+    conv = get_converter()
+    fast = _FAST.get("default")
+    if fast is None or fast.conv is not conv:
+        with _LOCK:
+            fast = _FAST.get("default")
+            if fast is None or fast.conv is not conv:
+                fast = _Fast(conv)
+                _FAST["default"] = fast
+    return fast
+
+
 def _check_target(cls: object) -> None:
     if not (isinstance(cls, type) and attrs.has(cls)) and not _union_members(cls):
         raise ValidationError("cls", cls, "is not a perfkit type (such as perfkit.Goal)")
@@ -378,8 +813,14 @@ def structure(data: Any, cls: type[T], *, assume_timezone: tzinfo | None = None)
     _check_target(cls)
     _check_zone(assume_timezone)
     conv = get_converter(assume_timezone)
-    if attrs.has(cls) and not isinstance(data, dict):
-        raise DocumentError([ValidationError("", data, "is not an object")])
+    if attrs.has(cls):
+        if not isinstance(data, dict):
+            raise DocumentError([ValidationError("", data, "is not an object")])
+        if assume_timezone is None:
+            try:
+                return _fast().reader(cls)(data)  # type: ignore[no-any-return]
+            except Exception:  # noqa: BLE001 - the converter reads it, or says why not
+                pass
     try:
         return conv.structure(data, cls)
     except RecursionError:
@@ -404,11 +845,35 @@ def dumps(obj: Any) -> str:
 
     The document is ``{"data": ..., "schema_version": 1, "type": "<ClassName>"}``.
     """
-    if not attrs.has(type(obj)):
-        raise ValidationError("", obj, "is not a perfkit object")
-    return _dump_json(
-        {"schema_version": SCHEMA_VERSION, "type": type(obj).__name__, "data": unstructure(obj)}
-    )
+    cls = type(obj)
+    fast = _FAST.get("default")
+    if fast is None or fast.conv is not _CONVERTERS.get(None):
+        fast = _fast()
+    write = fast.documents.get(cls)
+    if write is None:
+        if not attrs.has(cls):
+            raise ValidationError("", obj, "is not a perfkit object")
+        write = fast.document_writer(cls)
+    return write(obj)
+
+
+def _document_reader(cls: type[T]) -> Callable[[Any], T]:
+    """For the stores: a function that builds a ``cls`` from a parsed document (what
+    ``json.loads`` makes of ``dumps(obj)``), or raises anything. It takes what :func:`loads`
+    takes and gives what it gives, or less: on any exception the caller runs :func:`loads` on
+    the text, which reads it or reports why not."""
+    read = _fast().reader(cls)
+    name = cls.__name__
+
+    def read_document(doc: Any) -> T:
+        if doc.__class__ is not dict or len(doc) != 3 or doc.get("type") != name:
+            raise _Unfit
+        version = doc.get("schema_version")
+        if version.__class__ is not int or version != SCHEMA_VERSION:
+            raise _Unfit
+        return read(doc["data"])  # type: ignore[no-any-return]
+
+    return read_document
 
 
 def _document_types() -> dict[str, type]:

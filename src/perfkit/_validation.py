@@ -44,16 +44,34 @@ def instance_of(*kinds: type) -> Validator:
     """The value is an instance of one of ``kinds`` (``bool`` is never taken for a number)."""
     numeric = any(k in (int, float, Decimal) for k in kinds)
 
-    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, bool) and numeric and bool not in kinds:
-            raise fail(attribute, value, f"is not {_type_name(kinds)}")
+    if numeric and bool not in kinds:
+
+        def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                raise fail(attribute, value, f"is not {_type_name(kinds)}")
+
+        return check
+
+    if len(kinds) == 1:  # the usual case, checked for every record: its exact class first
+        kind = kinds[0]
+
+        def check_one(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if value.__class__ is not kind and not isinstance(value, kind):
+                raise fail(attribute, value, f"is not {_type_name(kinds)}")
+
+        return check_one
+
+    def check_any(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kinds):
             raise fail(attribute, value, f"is not {_type_name(kinds)}")
 
-    return check
+    return check_any
 
 
 def optional(inner: Validator) -> Validator:
+    if inner is identifier:
+        return _optional_identifier
+
     def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None:
             inner(inst, attribute, value)
@@ -87,7 +105,7 @@ def as_enum(kind: type[E], value: Any) -> Any:
 def as_float(value: Any) -> Any:
     """attrs converter for float fields: an int or Decimal becomes a float; anything else is left
     for the validator to reject (a bool is never taken for a number)."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+    if value.__class__ is float or isinstance(value, bool) or not isinstance(value, int | Decimal):
         return value
     try:
         return float(value)
@@ -97,6 +115,8 @@ def as_float(value: Any) -> Any:
 
 def finite_float(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A finite float (after :func:`as_float`); an int too large for a float is refused here."""
+    if value.__class__ is float and value - value == 0.0:
+        return  # the usual case: a finite float (an infinity or NaN gives NaN here)
     if isinstance(value, bool) or not isinstance(value, float | int | Decimal):
         raise fail(attribute, value, "is not a number")
     if not isinstance(value, float) or not math.isfinite(value):
@@ -149,6 +169,12 @@ def identifier(_inst: object, attribute: attrs.Attribute[Any], value: object) ->
         )
 
 
+def _optional_identifier(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``optional(identifier)`` in one call."""
+    if value is not None:
+        identifier(inst, attribute, value)
+
+
 def text(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Free text: any string, empty included."""
     if not isinstance(value, str):
@@ -163,6 +189,8 @@ def non_empty_text(_inst: object, attribute: attrs.Attribute[Any], value: object
 
 
 def _finite_number(attribute: attrs.Attribute[Any], value: object) -> float:
+    if value.__class__ is float and value - value == 0.0:
+        return value  # the usual case: a finite float
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise fail(attribute, value, "is not a number")
     if isinstance(value, Decimal) and not value.is_finite():
@@ -225,6 +253,10 @@ def decimal(_inst: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 def aware_datetime(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A timezone-aware :class:`~datetime.datetime`; naive datetimes are refused."""
+    if value.__class__ is datetime:  # the usual case, without the isinstance
+        zone = value.tzinfo
+        if zone is not None and zone.utcoffset(value) is not None:
+            return
     if not isinstance(value, datetime):
         raise fail(attribute, value, "is not a datetime")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
@@ -233,6 +265,8 @@ def aware_datetime(_inst: object, attribute: attrs.Attribute[Any], value: object
 
 def a_date(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A calendar date (a datetime is not a date here: it would hide a time and a zone)."""
+    if value.__class__ is date:
+        return
     if isinstance(value, datetime) or not isinstance(value, date):
         raise fail(attribute, value, "is not a date")
 
@@ -243,6 +277,8 @@ def each(inner: Validator, *, label: str | None = None) -> Validator:
     def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, tuple):
             raise fail(attribute, value, "is not a tuple")
+        if not value:
+            return
         for i, item in enumerate(value):
             try:
                 inner(inst, attribute, item)

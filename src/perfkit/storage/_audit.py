@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 import attrs
@@ -26,6 +26,7 @@ __all__ = [
     "chain_hash",
     "entry",
     "extend",
+    "links",
     "verify_chain",
 ]
 
@@ -64,11 +65,11 @@ def chain_hash(
     prev_hash: str,
 ) -> str:
     """The hash an entry with these fields must carry."""
-    body = json.dumps(
-        [seq, actor, at.isoformat(), kind, record_id, before, after, reason, prev_hash],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    return _digest([seq, actor, at.isoformat(), kind, record_id, before, after, reason, prev_hash])
+
+
+def _digest(fields: list[object]) -> str:
+    body = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -110,11 +111,9 @@ def extend(
 ) -> list[AuditEntry]:
     """The entries that follow entry ``seq`` (hash ``prev_hash``) for ``changes``, each a
     ``(kind, record_id, before, after)``, chained in order: what every adapter appends."""
-    out: list[AuditEntry] = []
-    for kind, record_id, before, after in changes:
-        seq += 1
-        new = entry(
-            seq=seq,
+    return [
+        AuditEntry(
+            seq=n,
             actor=actor,
             at=at,
             kind=kind,
@@ -122,11 +121,56 @@ def extend(
             before=before,
             after=after,
             reason=reason,
-            prev_hash=prev_hash,
+            prev_hash=prev,
+            hash=digest,
         )
-        out.append(new)
-        prev_hash = new.hash
-    return out
+        for n, kind, record_id, before, after, prev, digest in links(
+            seq, prev_hash, changes, actor=actor, at=at, reason=reason
+        )
+    ]
+
+
+_q = json.encoder.encode_basestring  # how json.dumps(..., ensure_ascii=False) writes a str
+_sha256 = hashlib.sha256
+
+
+def links(
+    seq: int,
+    prev_hash: str,
+    changes: Iterable[tuple[str, str, str | None, str]],
+    *,
+    actor: str,
+    at: datetime,
+    reason: str,
+) -> Iterator[tuple[int, str, str, str | None, str, str, str]]:
+    """The chain :func:`extend` makes, as rows ``(seq, kind, record_id, before, after,
+    prev_hash, hash)`` made one at a time (the adapters' bulk imports chain a million entries,
+    unchecked: they pass the ids of checked records). The hashes are :func:`chain_hash`'s,
+    from the JSON text that ``json.dumps`` writes, written directly."""
+    at_text = at.isoformat()
+    plain = seq.__class__ is int and actor.__class__ is str and reason.__class__ is str
+    stamp = f",{_q(actor)},{_q(at_text)}," if plain else ""
+    why = f",{_q(reason)}," if plain else ""
+    for kind, record_id, before, after in changes:
+        seq += 1
+        if (
+            plain
+            and kind.__class__ is str
+            and record_id.__class__ is str
+            and after.__class__ is str
+            and prev_hash.__class__ is str
+            and (before is None or before.__class__ is str)
+        ):
+            body = (
+                f"[{seq}{stamp}{_q(kind)},{_q(record_id)},"
+                f"{'null' if before is None else _q(before)},{_q(after)}{why}{_q(prev_hash)}]"
+            )
+            digest = _sha256(body.encode("utf-8")).hexdigest()
+        else:  # pragma: no cover - what json.dumps makes of other values
+            fields = [seq, actor, at_text, kind, record_id, before, after, reason, prev_hash]
+            digest = _digest(fields)
+        yield seq, kind, record_id, before, after, prev_hash, digest
+        prev_hash = digest
 
 
 @attrs.frozen(kw_only=True)

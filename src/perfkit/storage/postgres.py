@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import re
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -47,10 +47,11 @@ from ..org import Employee, Organisation, OrgUnit
 from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
 from ..scales import Scale, ScaleCatalog
-from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, extend, verify_chain
+from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, links, verify_chain
+from ._rows import collector_paused, read_all
 
 try:
-    import psycopg  # noqa: F401 - the driver must be there, SQLAlchemy loads it by name
+    import psycopg
     import sqlalchemy as sa
     from sqlalchemy import exc as sa_exc
     from sqlalchemy.dialects.postgresql import ARRAY
@@ -94,6 +95,8 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 _FEEDBACK_TYPES: dict[str, type[Any]] = {cls.kind: cls for cls in typing.get_args(FeedbackEvent)}
 _SCALE_TYPES: dict[str, type[Any]] = {cls.kind: cls for cls in typing.get_args(Scale)}
+_BATCH = 5000  # records serialised (and audited) per COPY of a bulk import
+_FETCH = 2000  # rows per fetch when streaming a large table
 
 
 # --- argument checks -----------------------------------------------------------------------
@@ -157,12 +160,6 @@ def _union_member(kinds: Mapping[str, type[Any]], kind: str, what: str, key: str
     if cls is None:
         raise _damaged(what, key, f"unknown kind {kind!r}")
     return cls
-
-
-def _event(key: str, kind: str, doc: str) -> FeedbackEvent:
-    """A stored feedback event (its kind column says which class)."""
-    cls = _union_member(_FEEDBACK_TYPES, kind, "feedback event", key)
-    return _load(doc, cls, "feedback event", key)  # type: ignore[no-any-return]
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -509,6 +506,20 @@ class _Head(NamedTuple):
     hash: str | None
 
 
+_AUDIT_COLUMNS = (
+    "seq",
+    "actor",
+    "at",
+    "kind",
+    "record_id",
+    "before",
+    "after",
+    "reason",
+    "prev_hash",
+    "hash",
+)
+
+
 class _Session:
     """One unit of work's connection and transaction, and the stamp of its audit entries."""
 
@@ -602,6 +613,94 @@ class _Session:
         if rows:
             self.run(sa.insert(table), rows, doing=doing)
 
+    def copy(
+        self, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, doing: str
+    ) -> None:
+        """Write ``rows`` (values of ``columns``, in order) into ``table`` with one ``COPY``,
+        in this unit of work's transaction (a savepoint inside the host's): the bulk path of
+        :meth:`PostgresUnitOfWork.import_data`. ``rows`` is consumed as it is written."""
+        self._begin()
+        statement = (
+            f"COPY {_quoted(self.store.schema)}.{table.name} ({', '.join(columns)}) FROM STDIN"
+        )
+        try:
+            raw = self.conn.connection.driver_connection
+            assert isinstance(raw, psycopg.Connection)
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                write = copy.write_row
+                for row in rows:
+                    write(row)
+        except psycopg.Error as err:
+            wrapped = sa_exc.DBAPIError.instance(statement, None, err, psycopg.Error)
+            raise self.store._error(wrapped, doing) from err
+        except sa_exc.SQLAlchemyError as err:  # pragma: no cover - the connection went away
+            raise self.store._error(err, doing) from err
+        except (UnicodeError, ValueError, TypeError) as err:  # a value psycopg cannot send
+            wrapped = sa_exc.StatementError(str(err), statement, None, err)
+            raise self.store._error(wrapped, doing) from err
+
+    def copy_audited(
+        self,
+        head: _Head | None,
+        kind: str,
+        records: Sequence[Any],
+        table: sa.Table,
+        columns: Sequence[str],
+        row: Callable[[Any, str], Sequence[Any]],
+        *,
+        doing: str,
+    ) -> _Head | None:
+        """COPY new records (``row(record, doc)`` their values) and their audit entries after
+        ``head`` (none: no entries), a batch at a time: each record is serialised once, for its
+        row and its entry, and only a batch of JSON texts is held. Returns the new head."""
+        for start in range(0, len(records), _BATCH):
+            batch = records[start : start + _BATCH]
+            docs = [dumps(r) for r in batch]
+            pairs = zip(batch, docs, strict=True)
+            self.copy(table, columns, (row(r, d) for r, d in pairs), doing=doing)
+            if head is not None:
+                changes = [(kind, r.id, None, d) for r, d in zip(batch, docs, strict=True)]
+                head = self.append(head, changes, bulk=True)
+        return head
+
+    def stream(self, statement: sa.Select[Any], *, doing: str) -> Iterator[Sequence[Any]]:
+        """The rows of ``statement`` a batch at a time, from a server-side cursor: a large
+        table is never all in memory at once, as rows or as text."""
+        self._begin()
+        try:
+            result = self.conn.execute(
+                statement, execution_options={"stream_results": True, "yield_per": _FETCH}
+            )
+            with result:
+                yield from result.partitions()
+        except sa_exc.SQLAlchemyError as err:
+            raise self.store._error(err, doing) from err
+
+    def records(
+        self,
+        statement: sa.Select[Any],
+        what: str,
+        cls: type[Any] | Mapping[str, type[Any]],
+        *,
+        doing: str,
+    ) -> list[Any]:
+        """The records ``statement`` selects as ``(key, doc)`` rows of class ``cls``, or as
+        ``(key, kind, doc)`` rows whose class ``cls`` names by kind, in order."""
+        if isinstance(cls, Mapping):
+            kinds = cls
+
+            def kind_of(row: Sequence[Any]) -> type[Any]:
+                return _union_member(kinds, row[1], what, row[0])
+
+            text, kind = 2, kind_of
+        else:
+            text, kind = 1, cls
+
+        def load(row: Sequence[Any], of: type[Any]) -> Any:
+            return _load(row[text], of, what, row[0])
+
+        return read_all(self.stream(statement, doing=doing), text=text, cls=kind, load=load)
+
     # --- the audit log -----------------------------------------------------------------
 
     def lock_head(self) -> _Head:
@@ -619,41 +718,40 @@ class _Session:
             )
         return _Head(int(row.seq), row.hash)
 
-    def append(self, head: _Head, changes: Sequence[tuple[str, str, str | None, str]]) -> None:
-        """Append one entry per ``(kind, record_id, before, after)`` after ``head``."""
+    def append(
+        self,
+        head: _Head,
+        changes: Sequence[tuple[str, str, str | None, str]],
+        *,
+        bulk: bool = False,
+    ) -> _Head:
+        """Append one entry per ``(kind, record_id, before, after)`` after ``head``; returns
+        the new head. ``bulk`` writes the entries with COPY (a bulk import)."""
         if not changes:
-            return
+            return head
         at_text = self.at.isoformat()
-        entries = extend(
-            head.seq,
-            head.hash or GENESIS,
-            changes,
-            actor=self.actor,
-            at=self.at,
-            reason=self.reason,
-        )
-        rows = [
-            {
-                "seq": e.seq,
-                "actor": e.actor,
-                "at": at_text,
-                "kind": e.kind,
-                "record_id": e.record_id,
-                "before": e.before,
-                "after": e.after,
-                "reason": e.reason,
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-            }
-            for e in entries
+        actor, reason = self.actor, self.reason
+        entries = [
+            (seq, actor, at_text, kind, record_id, before, after, reason, prev, digest)
+            for seq, kind, record_id, before, after, prev, digest in links(
+                head.seq, head.hash or GENESIS, changes, actor=actor, at=self.at, reason=reason
+            )
         ]
-        seq, prev = entries[-1].seq, entries[-1].hash
-        self.insert_many(self.t.audit, rows, doing="writing the audit log")
+        new = _Head(entries[-1][0], entries[-1][-1])
+        doing = "writing the audit log"
+        if bulk:
+            self.copy(self.t.audit, _AUDIT_COLUMNS, entries, doing=doing)
+        else:
+            self.insert_many(
+                self.t.audit,
+                [dict(zip(_AUDIT_COLUMNS, e, strict=True)) for e in entries],
+                doing=doing,
+            )
         h = self.t.audit_head
         self.run(
-            sa.update(h).where(h.c.one.is_(True)).values(seq=seq, hash=prev),
-            doing="writing the audit log",
+            sa.update(h).where(h.c.one.is_(True)).values(seq=new.seq, hash=new.hash), doing=doing
         )
+        return new
 
     # --- versioned records -------------------------------------------------------------
 
@@ -764,20 +862,16 @@ class _OrganisationRepository(_Repository):
         doing = "saving the organisation"
         s.run(sa.delete(t.employees), doing=doing)
         s.run(sa.delete(t.units), doing=doing)
-        s.insert_many(
+        s.copy(
             t.units,
-            [
-                {"id": u.id, "parent_id": u.parent_id, "head_id": u.head_id, "doc": dumps(u)}
-                for u in organisation.units
-            ],
+            ("id", "parent_id", "head_id", "doc"),
+            ((u.id, u.parent_id, u.head_id, dumps(u)) for u in organisation.units),
             doing=doing,
         )
-        s.insert_many(
+        s.copy(
             t.employees,
-            [
-                {"id": e.id, "unit_id": e.unit_id, "manager_id": e.manager_id, "doc": dumps(e)}
-                for e in organisation.employees
-            ],
+            ("id", "unit_id", "manager_id", "doc"),
+            ((e.id, e.unit_id, e.manager_id, dumps(e)) for e in organisation.employees),
             doing=doing,
         )
 
@@ -787,11 +881,13 @@ class _OrganisationRepository(_Repository):
         s, t = self._s, self._t
         doing = "loading the organisation"
         u, e = t.units.c, t.employees.c
-        units = s.rows(sa.select(u.id, u.doc).order_by(u.pos), doing=doing)
-        people = s.rows(sa.select(e.id, e.doc).order_by(e.pos), doing=doing)
         return Organisation(
-            units=[_load(doc, OrgUnit, "org unit", key) for key, doc in units],
-            employees=[_load(doc, Employee, "employee", key) for key, doc in people],
+            units=s.records(
+                sa.select(u.id, u.doc).order_by(u.pos), "org unit", OrgUnit, doing=doing
+            ),
+            employees=s.records(
+                sa.select(e.id, e.doc).order_by(e.pos), "employee", Employee, doing=doing
+            ),
         )
 
     def employee(self, employee_id: str) -> Employee:
@@ -831,8 +927,8 @@ class _CycleRepository(_Repository):
     def list(self) -> tuple[ReviewCycle, ...]:
         """Every cycle, by id."""
         t = self._t.cycles
-        rows = self._s.rows(sa.select(t.c.id, t.c.doc).order_by(t.c.id), doing="listing cycles")
-        return tuple(_load(doc, ReviewCycle, "cycle", key) for key, doc in rows)
+        query = sa.select(t.c.id, t.c.doc).order_by(t.c.id)
+        return tuple(self._s.records(query, "cycle", ReviewCycle, doing="listing cycles"))
 
 
 def _goal_columns(goal: Goal) -> dict[str, Any]:
@@ -869,8 +965,8 @@ class _GoalRepository(_Repository):
 
     def _goals(self, where: sa.ColumnElement[bool], doing: str) -> tuple[Goal, ...]:
         t = self._t.goals
-        rows = self._s.rows(sa.select(t.c.id, t.c.doc).where(where).order_by(t.c.id), doing=doing)
-        return tuple(_load(doc, Goal, "goal", key) for key, doc in rows)
+        query = sa.select(t.c.id, t.c.doc).where(where).order_by(t.c.id)
+        return tuple(self._s.records(query, "goal", Goal, doing=doing))
 
     def in_cycle(self, cycle_id: str) -> tuple[Goal, ...]:
         """The goals of a cycle (and the goals that belong to no one cycle), by id."""
@@ -931,10 +1027,8 @@ class _GoalRepository(_Repository):
         if not s.exists(sa.select(t.goals.c.id).where(t.goals.c.id == goal_id), doing=doing):
             raise NotFoundError("goal", goal_id)
         c = t.check_ins.c
-        rows = s.rows(
-            sa.select(c.id, c.doc).where(c.goal_id == goal_id).order_by(c.at, c.id), doing=doing
-        )
-        return tuple(_load(doc, CheckIn, "check-in", key) for key, doc in rows)
+        query = sa.select(c.id, c.doc).where(c.goal_id == goal_id).order_by(c.at, c.id)
+        return tuple(s.records(query, "check-in", CheckIn, doing=doing))
 
     def goal_set(self, cycle_id: str) -> GoalSet:
         """The cycle's goals (and those of no one cycle) by id, with their check-ins
@@ -943,21 +1037,22 @@ class _GoalRepository(_Repository):
         s, t = self._s, self._t
         doing = f"loading the goals of {cycle_id!r}"
         g, c = t.goals.c, t.check_ins.c
-        goals = s.rows(
+        goals = s.records(
             sa.select(g.id, g.doc).where(_in_cycle(g.cycle_id, cycle_id)).order_by(g.id),
+            "goal",
+            Goal,
             doing=doing,
         )
-        check_ins = s.rows(
+        check_ins = s.records(
             sa.select(c.id, c.doc)
             .join_from(t.check_ins, t.goals, c.goal_id == g.id)
             .where(_in_cycle(g.cycle_id, cycle_id))
             .order_by(c.at, c.id),
+            "check-in",
+            CheckIn,
             doing=doing,
         )
-        return GoalSet(
-            goals=[_load(doc, Goal, "goal", key) for key, doc in goals],
-            check_ins=[_load(doc, CheckIn, "check-in", key) for key, doc in check_ins],
-        )
+        return GoalSet(goals=goals, check_ins=check_ins)
 
 
 def _feedback_row(event: FeedbackEvent, doc: str) -> dict[str, Any]:
@@ -1036,19 +1131,25 @@ class _FeedbackRepository(_Repository):
             where.append(f.at >= lo)
         if hi is not None:
             where.append(f.at < hi)
-        rows = self._s.rows(
-            sa.select(f.id, f.kind, f.doc).where(*where).order_by(f.at, f.id),
-            doing=f"reading feedback about {subject!r}",
+        query = sa.select(f.id, f.kind, f.doc).where(*where).order_by(f.at, f.id)
+        return tuple(
+            self._s.records(
+                query,
+                "feedback event",
+                _FEEDBACK_TYPES,
+                doing=f"reading feedback about {subject!r}",
+            )
         )
-        return tuple(_event(key, kind, doc) for key, kind, doc in rows)
 
     def log(self) -> FeedbackLog:
         """Every event, as one checked FeedbackLog, chronologically, then by id."""
         f = self._t.feedback.c
-        rows = self._s.rows(
-            sa.select(f.id, f.kind, f.doc).order_by(f.at, f.id), doing="loading the feedback log"
+        query = sa.select(f.id, f.kind, f.doc).order_by(f.at, f.id)
+        return FeedbackLog(
+            events=self._s.records(
+                query, "feedback event", _FEEDBACK_TYPES, doing="loading the feedback log"
+            )
         )
-        return FeedbackLog(events=[_event(key, kind, doc) for key, kind, doc in rows])
 
 
 def _review_columns(review: Review) -> dict[str, Any]:
@@ -1080,11 +1181,10 @@ class _ReviewRepository(_Repository):
         where = [r.cycle_id == cycle_id]
         if subject is not None:
             where.append(r.subject == _check_id("subject", subject))
-        rows = self._s.rows(
-            sa.select(r.id, r.doc).where(*where).order_by(r.id),
-            doing=f"reading the reviews of {cycle_id!r}",
+        query = sa.select(r.id, r.doc).where(*where).order_by(r.id)
+        return tuple(
+            self._s.records(query, "review", Review, doing=f"reading the reviews of {cycle_id!r}")
         )
-        return tuple(_load(doc, Review, "review", key) for key, doc in rows)
 
 
 class _CalibrationRepository(_Repository):
@@ -1156,13 +1256,12 @@ class _ResultRepository(_Repository):
         s, t = self._s, self._t
         doing = f"reading the results of {cycle_id!r}"
         e = t.result_employees.c
-        rows = s.rows(
+        query = (
             sa.select(e.employee_id, e.doc)
             .where(e.cycle_id == cycle_id, e.unit_id == unit_id)
-            .order_by(e.employee_id, e.pos),
-            doing=doing,
+            .order_by(e.employee_id, e.pos)
         )
-        return tuple(_load(doc, EmployeeResult, "employee result", key) for key, doc in rows)
+        return tuple(s.records(query, "employee result", EmployeeResult, doing=doing))
 
 
 class _AuditLog(_Repository):
@@ -1280,10 +1379,15 @@ class PostgresUnitOfWork:
     def import_data(self, data: CycleData) -> None:
         """Store a whole cycle's inputs: the organisation (replacing the stored one), the
         cycle, its goals and check-ins, the feedback log, the cycle's scales and forms, and its
-        reviews, all or nothing, in bulk (one executemany per table). None of its cycle, goal,
+        reviews, all or nothing, in bulk (``COPY``, a batch of records at a time for the goals
+        and reviews and their audit entries). None of its cycle, goal,
         check-in, feedback or review ids may be stored already (``ConcurrencyError``, the
         first in that order). Goals and reviews are written to the audit log as inserts."""
         _check_instance("data", data, CycleData)
+        with collector_paused():
+            self._import(data)
+
+    def _import(self, data: CycleData) -> None:
         s, t = self._s, self._s.t
         doing = f"importing cycle {data.cycle.id!r}"
         goals, check_ins = data.goals.goals, data.goals.check_ins
@@ -1306,21 +1410,37 @@ class PostgresUnitOfWork:
         s.run(
             sa.insert(t.cycles).values(id=cycle_id, version=1, doc=dumps(data.cycle)), doing=doing
         )
-        goal_docs = [dumps(g) for g in goals]
-        s.insert_many(
+        head = s.copy_audited(
+            head,
+            "goal",
+            goals,
             t.goals,
-            [
-                {"id": g.id, "version": 1, "doc": doc, **_goal_columns(g)}
-                for g, doc in zip(goals, goal_docs, strict=True)
-            ],
+            ("id", "cycle_id", "owner_kind", "owner_id", "version", "doc"),
+            lambda g, doc: (g.id, g.cycle_id, g.owner.kind.value, g.owner.id, 1, doc),
             doing=doing,
         )
-        s.insert_many(
+        s.copy(
             t.check_ins,
-            [{"id": c.id, "goal_id": c.goal_id, "at": c.at, "doc": dumps(c)} for c in check_ins],
+            ("id", "goal_id", "at", "doc"),
+            ((c.id, c.goal_id, c.at, dumps(c)) for c in check_ins),
             doing=doing,
         )
-        s.insert_many(t.feedback, [_feedback_row(e, dumps(e)) for e in events], doing=doing)
+        s.copy(
+            t.feedback,
+            ("id", "kind", "subject", "at", "request_id", "doc"),
+            (
+                (
+                    e.id,
+                    e.kind,
+                    e.subject,
+                    e.at,
+                    e.request_id if e.__class__ is FeedbackResponse else None,
+                    dumps(e),
+                )
+                for e in events
+            ),
+            doing=doing,
+        )
         s.insert_many(
             t.scales,
             [
@@ -1340,23 +1460,15 @@ class PostgresUnitOfWork:
             [{"cycle_id": cycle_id, "form_id": f.id, "doc": dumps(f)} for f in data.forms],
             doing=doing,
         )
-        review_docs = [dumps(r) for r in reviews]
-        s.insert_many(
+        s.copy_audited(
+            head,
+            "review",
+            reviews,
             t.reviews,
-            [
-                {"id": r.id, "version": 1, "doc": doc, **_review_columns(r)}
-                for r, doc in zip(reviews, review_docs, strict=True)
-            ],
+            ("id", "cycle_id", "subject", "version", "doc"),
+            lambda r, doc: (r.id, r.cycle_id, r.subject, 1, doc),
             doing=doing,
         )
-        if head is not None:
-            s.append(
-                head,
-                [
-                    *(("goal", g.id, None, d) for g, d in zip(goals, goal_docs, strict=True)),
-                    *(("review", r.id, None, d) for r, d in zip(reviews, review_docs, strict=True)),
-                ],
-            )
 
     def cycle_data(self, cycle_id: str) -> CycleData:
         """A whole cycle's inputs back, equal to what :meth:`import_data` stored up to order
@@ -1364,6 +1476,10 @@ class PostgresUnitOfWork:
         its goal set (as :meth:`goal_set`), the whole feedback log (as ``feedback.log()``), the
         cycle's scales and forms (in the order imported), and its reviews by id. One query per
         table."""
+        with collector_paused():
+            return self._cycle_data(cycle_id)
+
+    def _cycle_data(self, cycle_id: str) -> CycleData:
         _check_id("cycle_id", cycle_id)
         s, t = self._s, self._s.t
         doing = f"loading cycle {cycle_id!r}"
@@ -1377,10 +1493,7 @@ class PostgresUnitOfWork:
             sa.select(fm.form_id, fm.doc).where(fm.cycle_id == cycle_id).order_by(fm.pos),
             doing=doing,
         )
-        reviews = s.rows(
-            sa.select(rv.id, rv.doc).where(rv.cycle_id == cycle_id).order_by(rv.id),
-            doing=doing,
-        )
+        reviews = sa.select(rv.id, rv.doc).where(rv.cycle_id == cycle_id).order_by(rv.id)
         catalog = ScaleCatalog(
             scales=[
                 _load(doc, _union_member(_SCALE_TYPES, kind, "scale", key), "scale", key)
@@ -1394,7 +1507,7 @@ class PostgresUnitOfWork:
             feedback=self.feedback.log(),
             scales=catalog,
             forms=[_load(doc, ReviewForm, "review form", key) for key, doc in forms],
-            reviews=[_load(doc, Review, "review", key) for key, doc in reviews],
+            reviews=s.records(reviews, "review", Review, doing=doing),
         )
 
 

@@ -63,7 +63,7 @@ from ..org import Employee, Organisation, OrgUnit
 from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
 from ..scales import Scale, ScaleCatalog
-from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, extend, verify_chain
+from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, links, verify_chain
 from ._checks import expected_version as _check_expected
 from ._checks import instance as _check_instance
 from ._checks import key as _check_key
@@ -77,6 +77,7 @@ from ._protocols import (
     ResultRepository,
     ReviewRepository,
 )
+from ._rows import collector_paused, read_all
 from ._sqlite_schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -99,6 +100,8 @@ T = TypeVar("T")
 _FEEDBACK_TYPES: dict[str, type[Any]] = {t.kind: t for t in get_args(FeedbackEvent)}
 _SCALE_TYPES: dict[str, type[Any]] = {t.kind: t for t in get_args(Scale)}
 _CHUNK = 500  # ids per "IN (...)" query, well under SQLite's parameter limit
+_BATCH = 2000  # records serialised (and audited) per executemany of a bulk import
+_FETCH = 1000  # rows per fetch when reading a table
 
 
 # --- arguments -----------------------------------------------------------------------------
@@ -166,6 +169,30 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 def _marks(n: int) -> str:
     return ",".join("?" * n)
+
+
+_AT_FIRST = '{"data":{"at":"'
+
+
+class _Times:
+    """The two time columns of rows (UTC text, original text), for many rows at once: the UTC
+    text of each distinct original text is worked out once (records of a cycle share few)."""
+
+    def __init__(self) -> None:
+        self._utc: dict[str, str] = {}
+
+    def keys(self, at: datetime, record: str) -> tuple[str, str]:
+        """The time columns of a record whose time is ``at`` and whose JSON is ``record``."""
+        # "at" is the first key of a check-in's or an event's JSON (keys are sorted), and its
+        # text is at.isoformat(): taken from there rather than worked out a second time.
+        first = record.startswith(_AT_FIRST)
+        text = record[15 : record.index('"', 15)] if first else at.isoformat()
+        utc = self._utc.get(text)
+        if utc is None:
+            if len(self._utc) >= 4096:
+                self._utc.clear()
+            utc = self._utc[text] = _utc_text(at)
+        return utc, text
 
 
 # --- the store -----------------------------------------------------------------------------
@@ -537,14 +564,19 @@ class SqliteUnitOfWork:
 
     def _iter(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
         """Read row by row (a large table is never all in memory as rows and records)."""
+        for batch in self._batches(sql, params):
+            yield from batch
+
+    def _batches(self, sql: str, params: Sequence[Any] = ()) -> Iterator[list[Row]]:
+        """Read a batch of rows at a time."""
         self._open()
         if self._tx is _Tx.NONE:
             self._exec("BEGIN")
             self._tx = _Tx.READ
         try:
             cursor = self._conn.execute(sql, params)
-            while batch := cursor.fetchmany(1000):
-                yield from batch
+            while batch := cursor.fetchmany(_FETCH):
+                yield batch
         except UnicodeEncodeError:
             return  # a key that is not valid Unicode cannot have been stored
         except sqlite3.Error as exc:
@@ -649,9 +681,50 @@ class SqliteUnitOfWork:
                 "backup"
             ) from None
 
+    def _load_all(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        what: str,
+        cls: type[Any] | dict[str, type[Any]],
+    ) -> list[Any]:
+        """The records ``sql`` selects as ``(id, record)`` rows of class ``cls``, or as ``(id,
+        kind, record)`` rows whose class ``cls`` names by kind, in order, read in batches."""
+        if isinstance(cls, dict):
+            kinds = cls
+            path = self._store.path
+
+            def kind_of(row: Sequence[Any]) -> type[Any]:
+                found = kinds.get(row[1])
+                if found is None:
+                    raise StoreError(
+                        f"the stored {what} {row[0]!r} in {path} has an unknown kind "
+                        f"{row[1]!r}; the file was changed outside perfkit: restore it from a "
+                        "backup"
+                    )
+                return found
+
+            text, kind = 2, kind_of
+        else:
+            text, kind = 1, cls
+
+        def load(row: Sequence[Any], of: type[Any]) -> Any:
+            return self._load(row[text], of, what, row[0])
+
+        return read_all(self._batches(sql, params), text=text, cls=kind, load=load)
+
+    def _any_stored(self, table: str, ids: Sequence[str]) -> bool:
+        """Whether ``table`` may hold one of ``ids`` (False for an empty table: a bulk import
+        into a new store asks nothing more)."""
+        if len(ids) <= _CHUNK:
+            return bool(ids)
+        return self._row(f"SELECT 1 FROM {table} LIMIT 1") is not None
+
     def _versions(self, table: str, ids: Sequence[str]) -> dict[str, int]:
         """The stored versions of those of ``ids`` that exist in ``table``."""
         found: dict[str, int] = {}
+        if not self._any_stored(table, ids):
+            return found
         for chunk in _chunks(ids):
             sql = f"SELECT id, version FROM {table} WHERE id IN ({_marks(len(chunk))})"
             found.update((r[0], r[1]) for r in self._rows(sql, chunk))
@@ -660,6 +733,8 @@ class SqliteUnitOfWork:
     def _versions_of_once(self, table: str, ids: Sequence[str]) -> set[str]:
         """Those of ``ids`` that exist in ``table`` (of records written once)."""
         found: set[str] = set()
+        if not self._any_stored(table, ids):
+            return found
         for chunk in _chunks(ids):
             sql = f"SELECT id FROM {table} WHERE id IN ({_marks(len(chunk))})"
             found.update(r[0] for r in self._rows(sql, chunk))
@@ -667,6 +742,8 @@ class SqliteUnitOfWork:
 
     def _records(self, table: str, ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
+        if not self._any_stored(table, ids):
+            return found
         for chunk in _chunks(ids):
             sql = f"SELECT id, record FROM {table} WHERE id IN ({_marks(len(chunk))})"
             found.update((r[0], r[1]) for r in self._rows(sql, chunk))
@@ -738,24 +815,14 @@ class SqliteUnitOfWork:
         if not changes:
             return
         seq, prev = self._audit_head()
-        entries = extend(seq, prev, changes, actor=self._actor, at=self._at, reason=self._reason)
+        actor, at_utc, at_text, reason = self._actor, self._at_utc, self._at_text, self._reason
         rows = [
-            (
-                e.seq,
-                e.actor,
-                self._at_utc,
-                self._at_text,
-                e.kind,
-                e.record_id,
-                e.before,
-                e.after,
-                e.reason,
-                e.prev_hash,
-                e.hash,
+            (seq, actor, at_utc, at_text, kind, record_id, before, after, reason, prev, digest)
+            for seq, kind, record_id, before, after, prev, digest in links(
+                seq, prev, changes, actor=actor, at=self._at, reason=reason
             )
-            for e in entries
         ]
-        seq, prev = entries[-1].seq, entries[-1].hash
+        seq, prev = rows[-1][0], rows[-1][-1]
         self._many(
             "INSERT INTO audit (seq, actor, at_utc, at_text, kind, record_id, before, after, "
             "reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -779,12 +846,12 @@ class SqliteUnitOfWork:
         """
         data = _check_instance("data", data, CycleData)
         cycle_id = data.cycle.id
-        with self._writing("data"):
+        with self._writing("data"), collector_paused():
             self._organisation._replace(data.organisation)
             self.cycles.add(data.cycle)
             goals = data.goals.goals
-            goal_docs = [dumps(g) for g in goals]
-            self._goals._insert_many(goals, goal_docs)
+            self._goals._refuse_stored(goals)
+            self._insert_audited("goal", goals, self._goals._insert_rows)
             self._goals._add_check_ins(
                 data.goals.check_ins, path="data.goals.check_ins", known={g.id: g for g in goals}
             )
@@ -800,27 +867,38 @@ class SqliteUnitOfWork:
                 [(cycle_id, f.id, dumps(f)) for f in data.forms],
             )
             reviews = data.reviews
-            review_docs = [dumps(r) for r in reviews]
-            self._reviews._insert_many(reviews, review_docs)
-            self._append_audit(
-                [("goal", g.id, None, doc) for g, doc in zip(goals, goal_docs, strict=True)]
-                + [("review", r.id, None, doc) for r, doc in zip(reviews, review_docs, strict=True)]
-            )
+            self._reviews._refuse_stored(reviews)
+            self._insert_audited("review", reviews, self._reviews._insert_rows)
+
+    def _insert_audited(
+        self,
+        kind: str,
+        records: Sequence[Any],
+        insert: Callable[[Sequence[Any], Sequence[str]], None],
+    ) -> None:
+        """Insert new records, each with its audit entry, a batch at a time: each record is
+        serialised once, for its row and its entry, and only a batch of JSON texts is held."""
+        for start in range(0, len(records), _BATCH):
+            batch = records[start : start + _BATCH]
+            docs = [dumps(r) for r in batch]
+            insert(batch, docs)
+            self._append_audit([(kind, r.id, None, d) for r, d in zip(batch, docs, strict=True)])
 
     def cycle_data(self, cycle_id: str) -> CycleData:
         """A cycle's inputs: the organisation, the cycle, its goal set (as ``goals.goal_set``),
         every feedback event (as ``feedback.log()``), the scale catalog and forms stored with
         the cycle (in the order imported) and its reviews, by id."""
         cycle = self.cycles.get(cycle_id)
-        return CycleData(
-            organisation=self.organisation.load(),
-            cycle=cycle,
-            goals=self.goals.goal_set(cycle.id),
-            feedback=self.feedback.log(),
-            scales=ScaleCatalog(scales=self._scales(cycle.id)),
-            forms=self._forms(cycle.id),
-            reviews=self.reviews.by_cycle(cycle.id),
-        )
+        with collector_paused():
+            return CycleData(
+                organisation=self.organisation.load(),
+                cycle=cycle,
+                goals=self.goals.goal_set(cycle.id),
+                feedback=self.feedback.log(),
+                scales=ScaleCatalog(scales=self._scales(cycle.id)),
+                forms=self._forms(cycle.id),
+                reviews=self.reviews.by_cycle(cycle.id),
+            )
 
     def _scales(self, cycle_id: str) -> tuple[Scale, ...]:
         out = []
@@ -871,24 +949,22 @@ class _Organisation(_Repository):
         uow._exec("DELETE FROM org_units")
         uow._many(
             "INSERT INTO org_units (id, parent_id, record) VALUES (?, ?, ?)",
-            [(u.id, u.parent_id, dumps(u)) for u in organisation.units],
+            ((u.id, u.parent_id, dumps(u)) for u in organisation.units),
         )
         uow._many(
             "INSERT INTO employees (id, unit_id, manager_id, record) VALUES (?, ?, ?, ?)",
-            [(e.id, e.unit_id, e.manager_id, dumps(e)) for e in organisation.employees],
+            ((e.id, e.unit_id, e.manager_id, dumps(e)) for e in organisation.employees),
         )
 
     def load(self) -> Organisation:
         """The stored organisation (an empty one when nothing was saved)."""
         uow = self._uow
-        units = [
-            uow._load(record, OrgUnit, "org unit", key)
-            for key, record in uow._rows("SELECT id, record FROM org_units ORDER BY position")
-        ]
-        employees = [
-            uow._load(record, Employee, "employee", key)
-            for key, record in uow._iter("SELECT id, record FROM employees ORDER BY position")
-        ]
+        units = uow._load_all(
+            "SELECT id, record FROM org_units ORDER BY position", (), "org unit", OrgUnit
+        )
+        employees = uow._load_all(
+            "SELECT id, record FROM employees ORDER BY position", (), "employee", Employee
+        )
         return Organisation(units=units, employees=employees)
 
     def employee(self, employee_id: str) -> Employee:
@@ -944,10 +1020,10 @@ class _Cycles(_Repository):
 
     def list(self) -> tuple[ReviewCycle, ...]:
         """Every cycle, by id."""
-        uow = self._uow
         return tuple(
-            uow._load(record, ReviewCycle, "cycle", key)
-            for key, record in uow._rows("SELECT id, record FROM cycles ORDER BY id")
+            self._uow._load_all(
+                "SELECT id, record FROM cycles ORDER BY id", (), "cycle", ReviewCycle
+            )
         )
 
 
@@ -977,19 +1053,21 @@ class _Goals(_Repository):
             argument="goal",
         )
 
-    def _insert_many(self, goals: Sequence[Goal], docs: Sequence[str]) -> None:
-        uow = self._uow
-        stored = uow._versions("goals", [g.id for g in goals])
+    def _refuse_stored(self, goals: Sequence[Goal]) -> None:
+        stored = self._uow._versions("goals", [g.id for g in goals])
         for goal in goals:
             if goal.id in stored:
                 raise ConcurrencyError("goal", goal.id, None, stored[goal.id])
-        uow._many(
+
+    def _insert_rows(self, goals: Sequence[Goal], docs: Sequence[str]) -> None:
+        """Insert new goals (checked with ``_refuse_stored``) at version 1."""
+        self._uow._many(
             "INSERT INTO goals (id, cycle_id, owner_kind, owner_id, status, version, record) "
             "VALUES (?, ?, ?, ?, ?, 1, ?)",
-            [
+            (
                 (g.id, g.cycle_id, g.owner.kind.value, g.owner.id, g.status.value, doc)
                 for g, doc in zip(goals, docs, strict=True)
-            ],
+            ),
         )
 
     def get(self, goal_id: str) -> Goal:
@@ -999,8 +1077,7 @@ class _Goals(_Repository):
         return self._uow._version_of("goals", "goal", goal_id, "goal_id")
 
     def _goals(self, sql: str, params: Sequence[Any]) -> tuple[Goal, ...]:
-        uow = self._uow
-        return tuple(uow._load(record, Goal, "goal", key) for key, record in uow._iter(sql, params))
+        return tuple(self._uow._load_all(sql, params, "goal", Goal))
 
     def in_cycle(self, cycle_id: str) -> tuple[Goal, ...]:
         """The goals of a cycle and the goals outside any cycle (which count in every cycle, as
@@ -1039,14 +1116,15 @@ class _Goals(_Repository):
         """Insert check-ins. ``known`` goals (those of the GoalSet being imported) need not be
         read back, and their check-ins were checked against them when the GoalSet was built."""
         uow = self._uow
-        trusted = frozenset(known or ())
+        known = known or {}
         stored = uow._versions_of_once("check_ins", [c.id for c in check_ins])
-        goals = dict(known or {})
-        missing = sorted({c.goal_id for c in check_ins} - goals.keys())
+        goals: dict[str, Goal] = {}
+        missing = sorted({c.goal_id for c in check_ins} - known.keys())
         for key, record in uow._records("goals", missing).items():
             goals[key] = uow._load(record, Goal, "goal", key)
-        rows = []
-        for i, check_in in enumerate(check_ins):
+        for i, check_in in enumerate(check_ins):  # every check first, then the rows
+            if check_in.goal_id in known and check_in.id not in stored:
+                continue  # checked against its goal when the GoalSet was built
             here = path if single else f"{path}[{i}]"
             if check_in.id in stored:
                 raise ConcurrencyError("check_in", check_in.id, None, 1)
@@ -1055,25 +1133,21 @@ class _Goals(_Repository):
                 raise UnknownReferenceError(
                     f"{here}.goal_id", check_in.goal_id, "is not a stored goal"
                 )
-            if check_in.goal_id not in trusted:
-                try:
-                    goal.metric.check(check_in)
-                except ValidationError as err:
-                    raise err.at(here) from None
-            rows.append(
-                (
-                    check_in.id,
-                    check_in.goal_id,
-                    check_in.author,
-                    _utc_text(check_in.at),
-                    check_in.at.isoformat(),
-                    dumps(check_in),
-                )
-            )
+            try:
+                goal.metric.check(check_in)
+            except ValidationError as err:
+                raise err.at(here) from None
+        times = _Times()
+
+        def rows() -> Iterator[Row]:
+            for c in check_ins:
+                doc = dumps(c)
+                yield (c.id, c.goal_id, c.author, *times.keys(c.at, doc), doc)
+
         uow._many(
             "INSERT INTO check_ins (id, goal_id, author, at_utc, at_text, record) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
+            rows(),
         )
 
     def check_ins(self, goal_id: str) -> tuple[CheckIn, ...]:
@@ -1083,9 +1157,11 @@ class _Goals(_Repository):
         if uow._row("SELECT 1 FROM goals WHERE id = ?", (key,)) is None:
             raise NotFoundError("goal", key)
         return tuple(
-            uow._load(record, CheckIn, "check-in", cid)
-            for cid, record in uow._rows(
-                "SELECT id, record FROM check_ins WHERE goal_id = ? ORDER BY at_utc, id", (key,)
+            uow._load_all(
+                "SELECT id, record FROM check_ins WHERE goal_id = ? ORDER BY at_utc, id",
+                (key,),
+                "check-in",
+                CheckIn,
             )
         )
 
@@ -1095,14 +1171,13 @@ class _Goals(_Repository):
         key = _check_key("cycle_id", cycle_id)
         uow = self._uow
         goals = self.in_cycle(key)
-        check_ins = [
-            uow._load(record, CheckIn, "check-in", cid)
-            for cid, record in uow._iter(
-                "SELECT c.id, c.record FROM check_ins AS c JOIN goals AS g ON g.id = c.goal_id "
-                "WHERE g.cycle_id = ? OR g.cycle_id IS NULL ORDER BY c.at_utc, c.id",
-                (key,),
-            )
-        ]
+        check_ins = uow._load_all(
+            "SELECT c.id, c.record FROM check_ins AS c JOIN goals AS g ON g.id = c.goal_id "
+            "WHERE g.cycle_id = ? OR g.cycle_id IS NULL ORDER BY c.at_utc, c.id",
+            (key,),
+            "check-in",
+            CheckIn,
+        )
         return GoalSet(goals=goals, check_ins=check_ins)
 
 
@@ -1131,23 +1206,19 @@ class _Feedback(_Repository):
         self._insert(events)
 
     def _insert(self, events: Sequence[FeedbackEvent]) -> None:
+        times = _Times()
+
+        def rows() -> Iterator[Row]:
+            for e in events:
+                doc = dumps(e)
+                request_id = e.request_id if e.__class__ is FeedbackResponse else None
+                utc, text = times.keys(e.at, doc)
+                yield (e.id, e.kind, e.author, e.subject, e.goal_id, request_id, utc, text, doc)
+
         self._uow._many(
             "INSERT INTO feedback (id, kind, author, subject, goal_id, request_id, at_utc, "
             "at_text, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.id,
-                    e.kind,
-                    e.author,
-                    e.subject,
-                    e.goal_id,
-                    getattr(e, "request_id", None),
-                    _utc_text(e.at),
-                    e.at.isoformat(),
-                    dumps(e),
-                )
-                for e in events
-            ],
+            rows(),
         )
 
     def _check_response(self, event: FeedbackResponse) -> None:
@@ -1167,18 +1238,7 @@ class _Feedback(_Repository):
             raise type(err)("event" + err.path[len(prefix) :], err.value, err.reason) from None
 
     def _events(self, sql: str, params: Sequence[Any] = ()) -> tuple[FeedbackEvent, ...]:
-        uow = self._uow
-        out = []
-        for key, kind, record in uow._iter(sql, params):
-            cls = _FEEDBACK_TYPES.get(kind)
-            if cls is None:
-                raise StoreError(
-                    f"the stored feedback event {key!r} in {uow._store.path} has an unknown "
-                    f"kind {kind!r}; the file was changed outside perfkit: restore it from a "
-                    "backup"
-                )
-            out.append(uow._load(record, cls, "feedback event", key))
-        return tuple(out)
+        return tuple(self._uow._load_all(sql, params, "feedback event", _FEEDBACK_TYPES))
 
     def about(
         self, subject: str, start: datetime | None = None, end: datetime | None = None
@@ -1234,16 +1294,30 @@ class _Reviews(_Repository):
             argument="review",
         )
 
-    def _insert_many(self, reviews: Sequence[Review], docs: Sequence[str]) -> None:
-        uow = self._uow
-        stored = uow._versions("reviews", [r.id for r in reviews])
+    def _refuse_stored(self, reviews: Sequence[Review]) -> None:
+        stored = self._uow._versions("reviews", [r.id for r in reviews])
         for review in reviews:
             if review.id in stored:
                 raise ConcurrencyError("review", review.id, None, stored[review.id])
-        uow._many(
+
+    def _insert_rows(self, reviews: Sequence[Review], docs: Sequence[str]) -> None:
+        """Insert new reviews (checked with ``_refuse_stored``) at version 1."""
+        self._uow._many(
             "INSERT INTO reviews (id, cycle_id, form_id, subject, reviewer, role, status, "
             "version, record) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
-            [(r.id, *self._columns(r).values(), doc) for r, doc in zip(reviews, docs, strict=True)],
+            (
+                (
+                    r.id,
+                    r.cycle_id,
+                    r.form_id,
+                    r.subject,
+                    r.reviewer,
+                    r.role.value,
+                    r.status.value,
+                    doc,
+                )
+                for r, doc in zip(reviews, docs, strict=True)
+            ),
         )
 
     def get(self, review_id: str) -> Review:
@@ -1253,10 +1327,7 @@ class _Reviews(_Repository):
         return self._uow._version_of("reviews", "review", review_id, "review_id")
 
     def _reviews(self, sql: str, params: Sequence[Any]) -> tuple[Review, ...]:
-        uow = self._uow
-        return tuple(
-            uow._load(record, Review, "review", key) for key, record in uow._iter(sql, params)
-        )
+        return tuple(self._uow._load_all(sql, params, "review", Review))
 
     def by_cycle(self, cycle_id: str, subject: str | None = None) -> tuple[Review, ...]:
         """A cycle's reviews (of one subject if given), by id."""
@@ -1339,13 +1410,13 @@ class _Results(_Repository):
         id; empty when the cycle has no stored result."""
         cycle = _check_key("cycle_id", cycle_id)
         unit = _check_key("unit_id", unit_id)
-        uow = self._uow
         return tuple(
-            uow._load(record, EmployeeResult, "employee result", key)
-            for key, record in uow._rows(
+            self._uow._load_all(
                 "SELECT employee_id, record FROM employee_results "
                 "WHERE cycle_id = ? AND unit_id = ? ORDER BY employee_id, position",
                 (cycle, unit),
+                "employee result",
+                EmployeeResult,
             )
         )
 

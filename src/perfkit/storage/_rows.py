@@ -1,0 +1,121 @@
+"""Records in rows: what the SQL adapters share to write and read their records in bulk.
+
+Both adapters keep every record as its perfkit JSON document (``dumps``). Reading a table back
+is the costly part of a store: a JSON document parsed and an object built (and validated) per
+row. :func:`read_rows` does it a batch of rows at a time: the batch's documents are parsed by one
+``json.loads`` call, and each object is built by the generated reader of its class; a row the
+fast path does not take (a damaged record, a value only the converter reads) goes through
+:func:`perfkit.loads`, so results and error reports are exactly what ``loads`` gives.
+
+Building millions of objects wakes Python's cyclic garbage collector again and again, and each
+full collection walks every object the process holds (for a large cycle, most of the time of a
+load). Records hold no reference cycles, so the bulk operations pause the collector while they
+run (:func:`collector_paused`) and give it back as they found it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from .._serialization import _document_reader
+
+__all__ = ["collector_paused", "parse_many", "read_all", "read_rows"]
+
+T = TypeVar("T")
+
+_decode = json.JSONDecoder().decode
+_PARSE = 500  # documents parsed per json.loads call (larger lists parse slower)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block (when it runs: a host that turned it
+    off keeps it off), for the bulk reads and writes of a store."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def parse_many(texts: Sequence[object]) -> list[Any] | None:
+    """The parsed documents of ``texts``, one per text, or ``None`` when they cannot be parsed
+    together (a text that is not JSON, or not a string): the caller then reads each alone."""
+    try:
+        docs = _decode("[" + ",".join(texts) + "]")  # type: ignore[arg-type]
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if len(docs) != len(texts):  # a text held more (or less) than one value
+        return None
+    return docs  # type: ignore[no-any-return]
+
+
+Kind = type[Any] | Callable[[Sequence[Any]], type[Any]]
+"""The class of a table's records, or a function naming the class of a row's record."""
+
+
+def read_rows(
+    rows: Sequence[Sequence[Any]],
+    *,
+    text: int,
+    cls: Kind,
+    load: Callable[[Sequence[Any], type[Any]], Any],
+    out: list[Any],
+    readers: dict[type[Any], Callable[[Any], Any]],
+) -> None:
+    """Append to ``out`` the record of each row of ``rows`` (its JSON document at index
+    ``text``), in order. ``cls`` is the records' class, or ``cls(row)`` names a row's class (it
+    may raise for a row that names none); ``load(row, cls)`` reads one row the slow, exact way
+    (``loads``, its errors said the adapter's way). ``readers`` caches the fast readers by class
+    across batches."""
+    if len(rows) > _PARSE:
+        for start in range(0, len(rows), _PARSE):
+            some = rows[start : start + _PARSE]
+            read_rows(some, text=text, cls=cls, load=load, out=out, readers=readers)
+        return
+    docs = parse_many([row[text] for row in rows])
+    one = cls if isinstance(cls, type) else None
+    if one is not None and docs is not None:
+        read = readers.get(one)
+        if read is None:
+            read = readers[one] = _document_reader(one)
+        try:
+            out.extend([read(doc) for doc in docs])  # the usual batch: every record readable
+            return
+        except Exception:  # noqa: BLE001 - row by row below, to read or name each
+            pass
+    for i, row in enumerate(rows):
+        kind = one if one is not None else cls(row)
+        if docs is not None:
+            read = readers.get(kind)
+            if read is None:
+                read = readers[kind] = _document_reader(kind)
+            try:
+                out.append(read(docs[i]))
+                continue
+            except Exception:  # noqa: BLE001 - loads reads it, or says why it cannot
+                pass
+        out.append(load(row, kind))
+
+
+def read_all(
+    batches: Iterable[Sequence[Sequence[Any]]],
+    *,
+    text: int,
+    cls: Kind,
+    load: Callable[[Sequence[Any], type[Any]], Any],
+) -> list[Any]:
+    """The records of every row of ``batches`` (see :func:`read_rows`), in order."""
+    out: list[Any] = []
+    readers: dict[type[Any], Callable[[Any], Any]] = {}
+    with collector_paused():
+        for rows in batches:
+            read_rows(rows, text=text, cls=cls, load=load, out=out, readers=readers)
+    return out
