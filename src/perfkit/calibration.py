@@ -671,7 +671,14 @@ class Target:
         """The whole numbers of people of ``n`` the range allows: ``ceil(min·n)``,
         ``floor(max·n)`` (the first may exceed the second: then no count fits)."""
         size = _check_count("n", n)
-        return math.ceil(_exact(self.minimum) * size), math.floor(_exact(self.maximum) * size)
+        return _counts(self.minimum, self.maximum, size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _counts(minimum: float, maximum: float, size: int) -> tuple[int, int]:
+    """:meth:`Target.counts`, memoised: groups of the same size recur in every report (the
+    exact shares make it the same for 0.0 and -0.0)."""
+    return math.ceil(_exact(minimum) * size), math.floor(_exact(maximum) * size)
 
 
 def _targets_ok(_inst: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
@@ -906,7 +913,11 @@ class DistributionGuideline:
             groups.setdefault(_group_key(e, grouping), []).append(values[e.employee_id])
         if grouping is None and not groups:
             groups[None] = []
-        out = [self._group(k, groups[k]) for k in sorted(groups, key=_none_first)]
+        # Rows and feasibility depend only on the group's size and counts, which recur across
+        # groups: each distinct one is computed once per report.
+        rows: dict[tuple[float, int, int], Deviation] = {}
+        feasible: dict[int, bool] = {}
+        out = [self._group(k, groups[k], rows, feasible) for k in sorted(groups, key=_none_first)]
         return DeviationReport(by=grouping, use=view, groups=tuple(out))
 
     def _check_entries(self, items: tuple[CalibrationEntry, ...]) -> None:
@@ -918,7 +929,13 @@ class DistributionGuideline:
                     f"is not the guideline's scale {self.scale}",
                 )
 
-    def _group(self, key: str | None, ratings: list[float]) -> GroupDeviations:
+    def _group(
+        self,
+        key: str | None,
+        ratings: list[float],
+        memo: dict[tuple[float, int, int], Deviation],
+        feasible: dict[int, bool],
+    ) -> GroupDeviations:
         size = len(ratings)
         counts: dict[float, int] = {}
         for x in ratings:
@@ -926,33 +943,43 @@ class DistributionGuideline:
         targets = _target_index(self)
         rows = []
         for value in sorted(set(targets) | set(counts)):
-            target = targets.get(value)
             count = counts.get(value, 0)
-            if target is None:
-                low, high, lo, hi = 0.0, 0.0, 0, 0
-            else:
-                low, high = target.minimum, target.maximum
-                lo, hi = target.counts(size)
-            rows.append(
-                Deviation(
-                    value=value,
-                    count=count,
-                    share=count / size if size else 0.0,
-                    minimum=low,
-                    maximum=high,
-                    minimum_count=lo,
-                    maximum_count=hi,
-                    over=max(0, count - hi),
-                    under=max(0, lo - count),
-                    in_guideline=target is not None,
-                )
-            )
+            # A zero rating value is never shared, so that a signed zero keeps its sign.
+            row = memo.get((value, count, size)) if value else None
+            if row is None:
+                row = self._row(targets.get(value), value, count, size)
+                if value:
+                    memo[(value, count, size)] = row
+            rows.append(row)
+        fits = feasible.get(size)
+        if fits is None:
+            fits = feasible[size] = self.feasibility(size).feasible
         return GroupDeviations(
             group=key,
             size=size,
-            feasible=self.feasibility(size).feasible,
+            feasible=fits,
             moves=max(sum(r.over for r in rows), sum(r.under for r in rows)),
             rows=tuple(rows),
+        )
+
+    @staticmethod
+    def _row(target: Target | None, value: float, count: int, size: int) -> Deviation:
+        if target is None:
+            low, high, lo, hi = 0.0, 0.0, 0, 0
+        else:
+            low, high = target.minimum, target.maximum
+            lo, hi = target.counts(size)
+        return Deviation(
+            value=value,
+            count=count,
+            share=count / size if size else 0.0,
+            minimum=low,
+            maximum=high,
+            minimum_count=lo,
+            maximum_count=hi,
+            over=max(0, count - hi),
+            under=max(0, lo - count),
+            in_guideline=target is not None,
         )
 
     def midpoint_shares(self) -> tuple[tuple[float, float], ...]:

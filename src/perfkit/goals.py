@@ -507,6 +507,14 @@ class WeightReport:
 # --- the goal set -----------------------------------------------------------------------------
 
 _id = operator.attrgetter("id")
+_at_then_id = operator.attrgetter("at", "id")  # (c.at, c.id), built in C
+_at = operator.attrgetter("at")
+_NONE = range(0)
+
+
+def _bisect_at(items: tuple[CheckIn, ...], span: range, moment: datetime) -> int:
+    """Where the check-ins of ``span`` (in time order) after ``moment`` begin."""
+    return bisect.bisect_right(items, moment, lo=span.start, hi=span.stop, key=_at)
 
 
 def _first_loop(parents: Mapping[str, Sequence[str]]) -> tuple[str, ...] | None:
@@ -641,16 +649,20 @@ class GoalSet:
         return out
 
     @functools.cached_property
-    def _timeline(self) -> dict[str, tuple[tuple[CheckIn, ...], list[datetime]]]:
-        """goal id → its check-ins in time order (ties by id), and their times for bisecting."""
+    def _timeline(self) -> tuple[tuple[CheckIn, ...], dict[str, range]]:
+        """Every check-in grouped by goal, each goal's in time order (ties by id), and where
+        each goal's run lies in it. One tuple for all (not one per goal): the index stays small
+        and adds few objects for the garbage collector to track."""
         found: dict[str, list[CheckIn]] = {}
         for c in self.check_ins:
             found.setdefault(c.goal_id, []).append(c)
-        out: dict[str, tuple[tuple[CheckIn, ...], list[datetime]]] = {}
-        for goal_id, items in found.items():
-            items.sort(key=lambda c: (c.at, c.id))
-            out[goal_id] = (tuple(items), [c.at for c in items])
-        return out
+        items: list[CheckIn] = []
+        spans: dict[str, range] = {}
+        for goal_id, mine in found.items():
+            mine.sort(key=_at_then_id)
+            spans[goal_id] = range(len(items), len(items) + len(mine))
+            items.extend(mine)
+        return tuple(items), spans
 
     @functools.cached_property
     def _sorted(self) -> tuple[Goal, ...]:
@@ -704,8 +716,10 @@ class GoalSet:
         """The goal's check-ins in time order, up to and including ``as_of`` (all when ``None``)."""
         goal = self.goal(goal_id)
         moment = _checked_as_of(as_of)
-        items, times = self._timeline.get(goal.id, ((), []))
-        return items if moment is None else items[: bisect.bisect_right(times, moment)]
+        items, spans = self._timeline
+        span = spans.get(goal.id, _NONE)
+        end = span.stop if moment is None else _bisect_at(items, span, moment)
+        return items[span.start : end]
 
     def latest_check_in(self, goal_id: str, as_of: datetime | None = None) -> CheckIn | None:
         """The goal's last check-in at or before ``as_of`` (the last of all when ``None``)."""
@@ -718,11 +732,12 @@ class GoalSet:
 
     def _own(self, goal_id: str, as_of: datetime | None) -> tuple[float, CheckIn | None]:
         """A known goal's own attainment at ``as_of`` and the check-in it comes from."""
-        items, times = self._timeline.get(goal_id, ((), []))
-        count = len(items) if as_of is None else bisect.bisect_right(times, as_of)
-        if count == 0:
+        items, spans = self._timeline
+        span = spans.get(goal_id, _NONE)
+        end = span.stop if as_of is None else _bisect_at(items, span, as_of)
+        if end == span.start:
             return 0.0, None
-        latest = items[count - 1]
+        latest = items[end - 1]
         return self._by_id[goal_id].metric.attainment(latest), latest
 
     def progress(

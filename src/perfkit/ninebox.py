@@ -22,6 +22,7 @@ lower band: ``score ≤ low_max`` is low, ``score ≤ mid_max`` moderate, above 
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -139,6 +140,8 @@ class NineBoxCell:
         """The box of a performance band and a potential band."""
         perf = _level("performance", performance)
         pot = _level("potential", potential)
+        if cls is NineBoxCell:
+            return _cell(perf, pot)  # one shared (immutable) object per box
         number = 3 * _ORDER.index(pot) + _ORDER.index(perf) + 1
         return cls(performance=perf, potential=pot, number=number, name=CELL_NAMES[number])
 
@@ -149,6 +152,14 @@ class NineBoxCell:
             raise ValidationError("number", number, "is not a box number from 1 to 9")
         row, column = divmod(number - 1, 3)
         return cls.of(_ORDER[column], _ORDER[row])
+
+
+@functools.lru_cache(maxsize=16)
+def _cell(performance: NineBoxLevel, potential: NineBoxLevel) -> NineBoxCell:
+    number = 3 * _ORDER.index(potential) + _ORDER.index(performance) + 1
+    return NineBoxCell(
+        performance=performance, potential=potential, number=number, name=CELL_NAMES[number]
+    )
 
 
 def _level(name: str, value: object) -> NineBoxLevel:

@@ -31,11 +31,13 @@ rater carry no information about the rater.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -487,31 +489,83 @@ class _Design:
                 self.d[j] += 1 - 1 / m
         self._person_n = [len(obs) for obs in self.by_person]
         self._rater_n = [len(people) for people in self.by_rater]
-        self._gather: tuple[list[_Gather], list[_Gather]] | None = None
+        self._layout: _Layout | None = None
 
-    def apply(self, b: list[float], ridge: float) -> list[float]:
-        """``(Z'MZ + λI) b``: each rater's effect against the mean effect of their ratees'
-        raters."""
-        # The conjugate-gradient loop calls this hundreds of times: the index lists are turned
-        # into C-level itemgetters once, and each sum is still math.fsum (exact, order-free).
-        if self._gather is None:
-            self._gather = (
-                [_gather(j for j, _ in obs) for obs in self.by_person],
-                [_gather(people) for people in self.by_rater],
-            )
-        by_person, by_rater = self._gather
-        fsum = math.fsum
-        r = [fsum(pick(b)) / m for pick, m in zip(by_person, self._person_n, strict=True)]
-        return [
-            (ridge + n) * bj - fsum(pick(r))
-            for bj, pick, n in zip(b, by_rater, self._rater_n, strict=True)
+    def _blocks(self) -> _Layout:
+        """The index layout the conjugate-gradient loop works in (built once).
+
+        The loop runs in a permuted rater order — raters sorted by how many people they rated —
+        and keeps the people sorted by how many raters they have, so that each block of equal
+        counts is summed with one ``zip`` of C-level itemgetters (one per column) feeding
+        ``math.fsum``: no Python code per person or rater. Every sum is still ``math.fsum`` of
+        exactly the same numbers (exact, so their order does not matter), every other operation
+        is element by element or an ``fsum`` over a whole vector, so the iterates are the
+        original ones permuted, bit for bit.
+        """
+        if self._layout is None:
+            person_n, rater_n = self._person_n, self._rater_n
+            raters = sorted(range(len(rater_n)), key=lambda j: (rater_n[j], j))
+            people = sorted(range(len(person_n)), key=lambda i: (person_n[i], i))
+            rater_pos = [0] * len(raters)
+            for k, j in enumerate(raters):
+                rater_pos[j] = k
+            person_pos = [0] * len(people)
+            for k, i in enumerate(people):
+                person_pos[i] = k
+            person_blocks: list[tuple[int, list[_Gather]]] = []
+            for m, group in itertools.groupby(people, key=person_n.__getitem__):
+                members = list(group)
+                columns = [
+                    _gather(rater_pos[self.by_person[i][t][0]] for i in members) for t in range(m)
+                ]
+                person_blocks.append((m, columns))
+            rater_blocks: list[tuple[int, int, int, list[_Gather]]] = []
+            start = 0
+            for n, group in itertools.groupby(raters, key=rater_n.__getitem__):
+                members = list(group)
+                columns = [
+                    _gather(person_pos[self.by_rater[j][t]] for j in members) for t in range(n)
+                ]
+                rater_blocks.append((n, start, start + len(members), columns))
+                start += len(members)
+            self._layout = _Layout(raters, person_blocks, rater_blocks)
+        return self._layout
+
+    def linear_map(self, ridge: float) -> Callable[[list[float]], list[float]]:
+        """``b ↦ (Z'MZ + λI) b`` in the permuted rater order of :meth:`_blocks`: each rater's
+        effect against the mean effect of their ratees' raters, computed as
+        ``(ridge + n) * b[j] - fsum(r[i] for their ratees)`` with ``r[i] = fsum(b[j] for the
+        person's raters) / m``."""
+        layout = self._blocks()
+        mul, sub, truediv = operator.mul, operator.sub, operator.truediv
+        person_blocks = layout.person_blocks
+        rater_blocks = [
+            (start, end, [ridge + n] * (end - start), columns)
+            for n, start, end, columns in layout.rater_blocks
         ]
 
+        def apply(b: list[float]) -> list[float]:
+            r: list[float] = []
+            for m, columns in person_blocks:
+                r.extend(map(truediv, _sums(columns, b), repeat(m)))
+            out: list[float] = []
+            for start, end, coef, columns in rater_blocks:
+                out.extend(map(sub, map(mul, coef, b[start:end]), _sums(columns, r)))
+            return out
+
+        return apply
+
     def solve(self, ridge: float) -> list[float]:
-        """Solve ``(Z'MZ + λI) b = Z'My`` by preconditioned conjugate gradients."""
-        return _conjugate_gradient(
-            lambda b: self.apply(b, ridge), self.g, [dj + ridge for dj in self.d]
-        )
+        """Solve ``(Z'MZ + λI) b = Z'My`` by preconditioned conjugate gradients (in the permuted
+        rater order of :meth:`_blocks`, the solution put back in rater order)."""
+        order = self._blocks().raters
+        rhs = [self.g[j] for j in order]
+        diag = [self.d[j] + ridge for j in order]
+        found = _conjugate_gradient(self.linear_map(ridge), rhs, diag)
+        out = [0.0] * len(order)
+        for k, j in enumerate(order):
+            out[j] = found[k]
+        return out
 
     def rater_effects(self, b: list[float]) -> list[float]:
         """The mean rater effect each person's ratings carry."""
@@ -559,16 +613,42 @@ class _Design:
         return _spd_inverse_diagonal(c)
 
 
-_Gather = Callable[[list[float]], tuple[float, ...]]
+_Gather = Callable[[list[float]], Sequence[float]]
+
+
+class _Layout(NamedTuple):
+    """See :meth:`_Design._blocks`: the raters in loop order, the people's blocks (count of
+    raters, one picker per column) and the raters' blocks (count of ratees, where the block
+    lies in the loop order, one picker per column)."""
+
+    raters: list[int]
+    person_blocks: list[tuple[int, list[_Gather]]]
+    rater_blocks: list[tuple[int, int, int, list[_Gather]]]
 
 
 def _gather(indices: Iterable[int]) -> _Gather:
-    """A function picking ``xs[i]`` for each index, as a tuple (a C itemgetter)."""
+    """A function picking ``xs[i]`` for each index, as a sequence (a C itemgetter; a single
+    index: a one-item slice)."""
     at = tuple(indices)
     if len(at) == 1:
-        only = at[0]
-        return lambda xs: (xs[only],)
+        return operator.itemgetter(slice(at[0], at[0] + 1))
     return operator.itemgetter(*at)
+
+
+def _sums(columns: list[_Gather], xs: list[float]) -> Iterator[float]:
+    """``math.fsum`` of each row of the columns picked from ``xs`` (rows of one length).
+
+    Rows of one or two numbers need no fsum: ``fsum([a]) == a + 0.0`` and
+    ``fsum([a, b]) == (a + b) + 0.0`` for finite numbers whose sum does not overflow (the
+    model's numbers are bounded far below that): one addition is correctly rounded, like fsum,
+    and adding 0.0 turns the ``-0.0`` fsum never returns into ``0.0``.
+    """
+    if len(columns) == 1:
+        return map(operator.add, columns[0](xs), repeat(0.0))
+    if len(columns) == 2:
+        pairs = map(operator.add, columns[0](xs), columns[1](xs))
+        return map(operator.add, pairs, repeat(0.0))
+    return map(math.fsum, zip(*[pick(xs) for pick in columns], strict=True))
 
 
 def _dot(a: list[float], b: list[float]) -> float:
@@ -591,8 +671,11 @@ def _conjugate_gradient(
     if norm == 0:
         return x
     inv = [1 / dj if dj > 0 else 1.0 for dj in diag]
+    # The vector updates run as C-level maps; each element is computed by the same operations
+    # in the same order as ``x + alpha * p``, ``r - alpha * ap``, ``r * inv``, ``z + beta * p``.
+    add, sub, mul = operator.add, operator.sub, operator.mul
     r = list(rhs)
-    z = [ri * wi for ri, wi in zip(r, inv, strict=True)]
+    z = list(map(mul, r, inv))
     p = list(z)
     rz = _dot(r, z)
     for _ in range(max(100, 4 * size)):
@@ -601,15 +684,15 @@ def _conjugate_gradient(
         if pap <= 0:
             break
         alpha = rz / pap
-        x = [xi + alpha * pi for xi, pi in zip(x, p, strict=True)]
-        r = [ri - alpha * api for ri, api in zip(r, ap, strict=True)]
+        x = list(map(add, x, map(mul, repeat(alpha), p)))
+        r = list(map(sub, r, map(mul, repeat(alpha), ap)))
         if math.sqrt(_dot(r, r)) <= 1e-13 * norm:
             break
-        z = [ri * wi for ri, wi in zip(r, inv, strict=True)]
+        z = list(map(mul, r, inv))
         rz_next = _dot(r, z)
         beta = rz_next / rz
         rz = rz_next
-        p = [zi + beta * pi for zi, pi in zip(z, p, strict=True)]
+        p = list(map(add, z, map(mul, repeat(beta), p)))
     return x
 
 

@@ -24,7 +24,9 @@ import bisect
 import enum
 import functools
 import math
+import operator
 from collections.abc import Mapping
+from math import copysign
 from typing import Any, ClassVar, Final, Self
 
 import attrs
@@ -38,6 +40,7 @@ from .scales import BUILTIN_SCALES, FIVE_POINT, OKR, NumericScale, OrdinalScale,
 from .scoring import (
     Component,
     ConfigReader,
+    CriterionInput,
     EmployeeInputs,
     GoalInput,
     ReviewInput,
@@ -80,6 +83,9 @@ def _by_goal_id(goal: GoalInput) -> str:
 
 def _by_review_id(review: ReviewInput) -> str:
     return review.review_id
+
+
+_by_criterion_id = operator.attrgetter("criterion_id")
 
 
 def _plural(n: int, word: str) -> str:
@@ -476,7 +482,7 @@ class WeightedComponentsPolicy:
         if not goals:
             return "no goals in the cycle"
         ordered = sorted(goals, key=_by_goal_id)
-        shares = _shares([g.weight for g in ordered])
+        shares = _shares_of([g.weight for g in ordered])
         mean = math.fsum(s * g.attainment for s, g in zip(shares, ordered, strict=True))
         xs = [x for x, _ in self.curve]
         ys = [y for _, y in self.curve]
@@ -527,21 +533,12 @@ class WeightedComponentsPolicy:
         role weight."""
         by_role: dict[ReviewerRole, list[tuple[ReviewInput, list[Component]]]] = {}
         for review in sorted(reviews, key=_by_review_id):
-            rated = sorted(
-                (c for c in review.ratings if c.kind is kind), key=lambda c: c.criterion_id
-            )
+            rated = sorted((c for c in review.ratings if c.kind is kind), key=_by_criterion_id)
             if not rated:
                 continue
-            shares = _shares([c.weight for c in rated])
+            shares = _shares_of([c.weight for c in rated])
             leaves = [
-                Component.leaf(
-                    c.criterion_id,
-                    share,
-                    _on_scale(c.normalised, low, high),
-                    f"rated {c.rating.value:g} on {c.rating.scale}, {c.normalised:.4g} of its "
-                    f"range; criterion weight {c.weight:g}",
-                )
-                for c, share in zip(rated, shares, strict=True)
+                _criterion_leaf(c, share, low, high) for c, share in zip(rated, shares, strict=True)
             ]
             by_role.setdefault(review.role, []).append((review, leaves))
         if not by_role:
@@ -556,7 +553,7 @@ class WeightedComponentsPolicy:
         role_parts = []
         for role, weight, share in zip(present, weights, _shares(weights), strict=True):
             done = by_role[role]
-            means = _shares([1.0] * len(done))
+            means = _equal_shares(len(done))
             role_parts.append(
                 Component.group(
                     role.value,
@@ -576,6 +573,96 @@ class WeightedComponentsPolicy:
             )
         detail = f"{kind.value} ratings, weighted by reviewer role"
         return role_parts, detail
+
+
+# --- memoised pieces of a score ------------------------------------------------------------
+# A large organisation repeats the same few ratings and criteria weights thousands of times:
+# the pure pieces below are computed once per distinct input and shared (Components are
+# immutable). Floats that are zero are never memoised, so a signed zero keeps its sign.
+
+
+def _shares_of(weights: list[float]) -> tuple[float, ...]:
+    """:func:`perfkit.scoring._shares` of positive weights, memoised."""
+    if all(w > 0.0 for w in weights):
+        return _cached_shares(tuple(weights))
+    return _shares(weights)
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _cached_shares(weights: tuple[float, ...]) -> tuple[float, ...]:
+    return _shares(weights)
+
+
+@functools.lru_cache(maxsize=64)
+def _equal_shares(n: int) -> tuple[float, ...]:
+    """The shares of ``n`` equal weights (the mean of ``n`` reviews)."""
+    return _shares([1.0] * n)
+
+
+def _criterion_leaf(c: CriterionInput, share: float, low: float, high: float) -> Component:
+    """The leaf of one rated criterion in a review (memoised by everything it shows)."""
+    rating = c.rating
+    value, normalised = rating.value, c.normalised
+    if share and c.weight and low and high and value and normalised:
+        return _cached_criterion_leaf(
+            c.criterion_id, share, low, high, value, rating.scale, normalised, c.weight
+        )
+    if share and c.weight:  # a zero (the scale's minimum, say) is memoised with its sign
+        return _signed_criterion_leaf(
+            c.criterion_id,
+            share,
+            low,
+            high,
+            value,
+            rating.scale,
+            normalised,
+            c.weight,
+            (
+                copysign(1.0, low),
+                copysign(1.0, high),
+                copysign(1.0, value),
+                copysign(1.0, normalised),
+            ),
+        )
+    return _make_criterion_leaf(
+        c.criterion_id, share, low, high, value, rating.scale, normalised, c.weight
+    )
+
+
+def _make_criterion_leaf(
+    criterion_id: str,
+    share: float,
+    low: float,
+    high: float,
+    value: float,
+    scale: ScaleRef,
+    normalised: float,
+    weight: float,
+) -> Component:
+    return Component.leaf(
+        criterion_id,
+        share,
+        _on_scale(normalised, low, high),
+        f"rated {value:g} on {scale}, {normalised:.4g} of its range; criterion weight {weight:g}",
+    )
+
+
+_cached_criterion_leaf = functools.lru_cache(maxsize=4096, typed=True)(_make_criterion_leaf)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _signed_criterion_leaf(
+    criterion_id: str,
+    share: float,
+    low: float,
+    high: float,
+    value: float,
+    scale: ScaleRef,
+    normalised: float,
+    weight: float,
+    _signs: tuple[float, float, float, float],
+) -> Component:
+    return _make_criterion_leaf(criterion_id, share, low, high, value, scale, normalised, weight)
 
 
 def _number_pair(path: str, value: object) -> tuple[float, float]:

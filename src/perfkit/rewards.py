@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 import functools
 import math
+import operator
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -93,6 +94,7 @@ _ONE = Decimal(1)
 _PLACES = Decimal(1).scaleb(-MAX_PLACES)
 """Money holds at most 12 decimal places: unrounded results are kept to that."""
 _HUNDRED = Decimal(100)
+_at_then_id = operator.attrgetter("at", "id")  # (p.at, p.id), built in C
 _REL_TOL = 1e-9
 
 
@@ -1096,8 +1098,15 @@ def _pool_report(
     base: str,
 ) -> tuple[PoolReport, list[MeritProposal]]:
     updated = [
-        attrs.evolve(
-            p,
+        MeritProposal(  # attrs.evolve(p, factor=..., final_increase=..., pool_id=...), spelled out
+            employee_id=p.employee_id,
+            base_pay=p.base_pay,
+            rating=p.rating,
+            compa_ratio=p.compa_ratio,
+            band=p.band,
+            pct=p.pct,
+            proration=p.proration,
+            raw_increase=p.raw_increase,
             factor=factor,
             final_increase=Money(amount=final, currency=p.base_pay.currency),
             pool_id=pool.unit_id,
@@ -1429,27 +1438,36 @@ class RecognitionRule:
             if start < event.at <= as_of:
                 found.setdefault(event.subject, []).append(event)
         awards = []
+        day = as_of.date()
+        # The window as text, and a fixed award as text, once for every award of the call.
+        window = (start, as_of, start.isoformat(), as_of.isoformat())
+        fixed = None if self.award is None else str(self.award)
         for subject in sorted(found):
             person = by_id[subject]
-            if not person.is_active(as_of.date()):
+            if not person.is_active(day):
                 continue
-            given = sorted(found[subject], key=lambda p: (p.at, p.id))
+            given = sorted(found[subject], key=_at_then_id)
             if self.distinct_authors:
                 first: dict[str, Praise] = {}
                 for p in given:
                     first.setdefault(p.author, p)
-                given = sorted(first.values(), key=lambda p: (p.at, p.id))
+                given = sorted(first.values(), key=_at_then_id)
             if len(given) < self.min_praise:
                 continue
-            awards.append(self._award(person, given, start, as_of))
+            awards.append(self._award(person, given, window, fixed))
         return tuple(awards)
 
     def _award(
-        self, person: Employee, given: list[Praise], start: datetime, end: datetime
+        self,
+        person: Employee,
+        given: list[Praise],
+        window: tuple[datetime, datetime, str, str],
+        fixed: str | None,
     ) -> RecognitionAward:
+        start, end, start_text, end_text = window
         if self.award is not None:
             amount = self.award
-            what = str(amount)
+            what = str(amount) if fixed is None else fixed
         else:
             assert self.award_pct is not None
             with _arithmetic(f"employees[{person.id!r}].base_pay"):
@@ -1461,8 +1479,8 @@ class RecognitionRule:
         noun = "praise" if len(given) == 1 else "praises"
         from_whom = "person" if authors == 1 else "people"
         reason = (
-            f"{len(given)} {noun} from {authors} {from_whom} between {start.isoformat()} and "
-            f"{end.isoformat()} (rule: {self.min_praise} or more in {self.window_days} days) "
+            f"{len(given)} {noun} from {authors} {from_whom} between {start_text} and "
+            f"{end_text} (rule: {self.min_praise} or more in {self.window_days} days) "
             f"→ {what}"
         )
         return RecognitionAward(

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,7 +47,7 @@ from .development import (
 from .ninebox import NineBoxCell, NineBoxCutoffs, NineBoxGrid, nine_box
 from .normalisation import RaterScore, SeverityModel, severity_model
 from .org import Employee
-from .reviews import ReviewerRole
+from .reviews import CriterionRating, Review, ReviewerRole
 from .rewards import (
     BonusPlan,
     BonusProposal,
@@ -66,7 +66,7 @@ from .rewards import (
     proration,
 )
 from .scales import Rating, Scale, ScaleRef
-from .scoring import RatingCutoffs, Score, ScoringPolicy, all_inputs, cutoffs_for
+from .scoring import RatingCutoffs, Score, ScoringPolicy, _Index, all_inputs, cutoffs_for
 
 __all__ = [
     "CalibrationMode",
@@ -312,20 +312,64 @@ def _potential(employee: Employee, attribute: str, given: Mapping[str, float]) -
     return number
 
 
+def _scores(
+    data: CycleData, scoring: ScoringPolicy, at: datetime, rating_day: date
+) -> dict[str, Score]:
+    """The score of everyone active on ``rating_day``:
+    ``{i.employee_id: scoring.score(i) for i in all_inputs(data, at) if <active>}``.
+
+    Computed person by person, so that only one person's inputs are alive at a time (a large
+    organisation's inputs take more memory than its scores). Should anything fail, the work is
+    replayed in that order — every input first, then who is active, then the scores — so the
+    error raised is the very one the all-inputs-first order meets first."""
+    org = data.organisation
+    index = _Index(data, at)
+    out: dict[str, Score] = {}
+    try:
+        for person in index.people():
+            inputs = index.inputs(person)
+            if org.employee(person).is_active(rating_day):
+                out[person] = scoring.score(inputs)
+    except Exception:
+        try:
+            every = all_inputs(data, at)
+            active = [i for i in every if org.employee(i.employee_id).is_active(rating_day)]
+            for i in active:
+                scoring.score(i)
+        except Exception as err:
+            raise err from None
+        raise
+    return out
+
+
 def _rater_scores(data: CycleData) -> list[RaterScore]:
     """One score per rater and ratee: the weighted mean of each submitted review that is not a
     self review, on a 0–1 basis (each criterion mapped linearly on its scale)."""
     forms = {f.id: f for f in data.forms}
+    # The mean depends only on the form and the ratings (criterion, scale, value): reviews that
+    # rate alike share it, so it is computed (and the review checked) once per pattern. A signed
+    # zero rating gives the same mean as an unsigned one (and passes or fails the same checks).
+    means: dict[tuple[object, ...], float] = {}
     scores = []
-    for review in sorted(data.reviews, key=lambda r: r.id):
+    for review in sorted(data.reviews, key=_review_id):
         if review.role is ReviewerRole.SELF or review.status.value == "draft" or not review.ratings:
             continue
-        form = forms[review.form_id]
-        mean = review.weighted_mean(form, data.scales)
-        scores.append(
-            RaterScore(rater_id=review.reviewer, ratee_id=review.subject, value=mean.value)
-        )
+        key = (review.form_id, *(_rating_key(r) for r in review.ratings))
+        mean = means.get(key)
+        if mean is None:
+            mean = review.weighted_mean(forms[review.form_id], data.scales).value
+            means[key] = mean
+        scores.append(RaterScore(rater_id=review.reviewer, ratee_id=review.subject, value=mean))
     return scores
+
+
+def _review_id(review: Review) -> str:
+    return review.id
+
+
+def _rating_key(given: CriterionRating) -> tuple[str, ScaleRef, float]:
+    rating = given.rating
+    return (given.criterion_id, rating.scale, rating.value)
 
 
 def _check_run_args(data: object, policy: object, at: object) -> None:
@@ -367,8 +411,7 @@ def run_cycle(
     # People who left before the day of the ratings are not rated (nor calibrated, rewarded or
     # given plans): the day is the run's, or the cycle's last day when the run comes later.
     rating_day = min(at.astimezone(ZoneInfo(data.cycle.timezone)).date(), data.cycle.end)
-    inputs = [i for i in all_inputs(data, at) if org.employee(i.employee_id).is_active(rating_day)]
-    scores = {i.employee_id: policy.scoring.score(i) for i in inputs}
+    scores = _scores(data, policy.scoring, at, rating_day)
     before = {pid: cutoffs.rate(s) for pid, s in scores.items()}
 
     entries = []
@@ -402,7 +445,7 @@ def run_cycle(
     if policy.guideline is not None:
         dev_before = policy.guideline.deviations(session, by="unit", use="original")
         dev_after = policy.guideline.deviations(session, by="unit", use="calibrated")
-    after = {pid: session.calibrated(pid) for pid in scores}
+    after = _calibrated(session, scores, before)
 
     rater_scores = _rater_scores(data)
     rater_effects = severity_model(rater_scores) if rater_scores else None
@@ -482,6 +525,26 @@ def run_cycle(
         awards=awards,
         plans=plans,
     )
+
+
+def _calibrated(
+    session: CalibrationSession, people: Iterable[str], before: Mapping[str, Rating]
+) -> dict[str, Rating]:
+    """``{pid: session.calibrated(pid) for pid in people}``, sharing one Rating per value (the
+    rating before calibration when it is unchanged); a zero is never shared, so that a signed
+    zero keeps its sign."""
+    shared: dict[float, Rating] = {}
+    out: dict[str, Rating] = {}
+    for pid in people:
+        found = session.calibrated(pid)
+        value = found.value
+        if value:
+            kept = before.get(pid)
+            if kept is not None and kept == found:
+                found = kept
+            found = shared.setdefault(value, found)
+        out[pid] = found
+    return out
 
 
 def _check_potentials(potentials: object) -> Mapping[str, float]:

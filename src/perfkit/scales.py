@@ -113,6 +113,13 @@ class Rating:
     value: float = attrs.field(converter=_to_float, validator=_float_value)
 
 
+@functools.lru_cache(maxsize=256)
+def _ref(scale_id: str, version: int) -> ScaleRef:
+    """One shared (immutable) reference per scale id and version: a scale's ``ref`` is read for
+    every rating checked and every score made."""
+    return ScaleRef(id=scale_id, version=version)
+
+
 # --- scales -------------------------------------------------------------------------------
 
 
@@ -128,7 +135,7 @@ class _ScaleBase:
     @property
     def ref(self) -> ScaleRef:
         """The reference that ratings on this scale keep."""
-        return ScaleRef(id=self.id, version=self.version)
+        return _ref(self.id, self.version)
 
     @property
     def bounds(self) -> tuple[float, float]:  # pragma: no cover - overridden

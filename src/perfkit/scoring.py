@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import importlib
 import importlib.metadata
 import itertools
 import math
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,7 +49,7 @@ from .metrics import (
     MilestoneMetric,
     NumericMetric,
 )
-from .reviews import CriterionKind, Review, ReviewerRole, ReviewStatus
+from .reviews import Criterion, CriterionKind, Review, ReviewerRole, ReviewStatus
 from .scales import FIVE_POINT, NumericScale, OrdinalScale, Rating, Scale, ScaleRef
 
 __all__ = [
@@ -114,11 +116,22 @@ def _fraction(inst: object, attribute: attrs.Attribute[Any], value: object) -> N
     v.between(0, 1)(inst, attribute, value)
 
 
-def _name(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An id (:func:`perfkit._validation.identifier`)."""
-    if value.__class__ is str and v.is_id(value):
+def _optional_finite(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``v.optional(_finite)`` with the fast path inline."""
+    if value is None or (value.__class__ is float and value - value == 0.0):
         return
-    v.identifier(inst, attribute, value)
+    finite_float(inst, attribute, value)
+
+
+def _text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``v.text`` with a fast path for a plain string."""
+    if value.__class__ is not str:
+        v.text(inst, attribute, value)
+
+
+def _fmt(x: float) -> str:
+    """A number for explanations: four significant digits (``3.8``, ``0.6``, ``-3.667``)."""
+    return f"{x:.4g}"
 
 
 def _float(value: Any) -> Any:
@@ -131,6 +144,12 @@ def _tuple(value: Any) -> Any:
     return value if value.__class__ is tuple else v.tuple_of(value)
 
 
+_new = object.__new__
+_set = object.__setattr__
+"""Set the fields of an attrs instance whose values were checked already (see the fast paths
+of :meth:`Component.leaf` and :func:`_make_goal_input`)."""
+
+
 def _optional_float(value: Any) -> Any:
     return value if value is None or value.__class__ is float else as_float(value)
 
@@ -140,6 +159,28 @@ def _attr(name: str) -> Callable[[Any], str]:
         return getattr(item, name)  # type: ignore[no-any-return]
 
     return get
+
+
+def _unique_items(kind: type, key: str, what: str) -> v.Validator:
+    """``[v.each(v.instance_of(kind)), v.unique_ids(key, what)]`` as one validator, with a fast
+    path for a tuple of plain ``kind`` items with distinct keys (the general checks, with their
+    errors, run for anything else)."""
+    each = v.each(v.instance_of(kind))
+    unique = v.unique_ids(_attr(key), what)
+    get = operator.attrgetter(key)
+
+    def check(inst: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value.__class__ is tuple:
+            for item in value:
+                if item.__class__ is not kind:
+                    break
+            else:
+                if len(set(map(get, value))) == len(value):
+                    return
+        each(inst, attribute, value)
+        unique(inst, attribute, value)
+
+    return check
 
 
 # --- inputs ------------------------------------------------------------------------------
@@ -168,12 +209,12 @@ class GoalInput:
     title: str = attrs.field(validator=v.non_empty_text)
     weight: float = attrs.field(converter=_float, validator=_positive)
     metric_kind: MetricKind = attrs.field(validator=v.enum_member(MetricKind))
-    unit: str = attrs.field(default="", validator=v.text)
+    unit: str = attrs.field(default="", validator=_text)
     direction: Direction = attrs.field(default=Direction.UP, validator=v.enum_member(Direction))
     baseline: float = attrs.field(default=0.0, converter=_float, validator=_finite)
     target: float = attrs.field(default=1.0, converter=_float, validator=_finite)
     value: float | None = attrs.field(
-        default=None, converter=_optional_float, validator=v.optional(_finite)
+        default=None, converter=_optional_float, validator=_optional_finite
     )
     attainment: float = attrs.field(converter=_float, validator=_non_negative)
 
@@ -202,10 +243,7 @@ class ReviewInput:
     ratings: tuple[CriterionInput, ...] = attrs.field(
         default=(),
         converter=v.tuple_of,
-        validator=[
-            v.each(v.instance_of(CriterionInput)),
-            v.unique_ids(_attr("criterion_id"), "criterion"),
-        ],
+        validator=_unique_items(CriterionInput, "criterion_id", "criterion"),
     )
 
 
@@ -223,15 +261,12 @@ class EmployeeInputs:
     goals: tuple[GoalInput, ...] = attrs.field(
         default=(),
         converter=v.tuple_of,
-        validator=[v.each(v.instance_of(GoalInput)), v.unique_ids(_attr("goal_id"), "goal")],
+        validator=_unique_items(GoalInput, "goal_id", "goal"),
     )
     reviews: tuple[ReviewInput, ...] = attrs.field(
         default=(),
         converter=v.tuple_of,
-        validator=[
-            v.each(v.instance_of(ReviewInput)),
-            v.unique_ids(_attr("review_id"), "review"),
-        ],
+        validator=_unique_items(ReviewInput, "review_id", "review"),
     )
     praise_count: int = attrs.field(default=0, validator=v.count)
     constructive_count: int = attrs.field(default=0, validator=v.count)
@@ -269,6 +304,7 @@ class _Index:
                 self.reviews.setdefault(review.subject, []).append(review)
         self.criteria = {f.id: {c.id: c for c in f.criteria} for f in data.forms}
         self._normalised: dict[tuple[ScaleRef, float], float] = {}
+        self._criterion_inputs: dict[tuple[str, str, ScaleRef, float], CriterionInput] = {}
         zone = ZoneInfo(cycle.timezone)
         start = datetime.combine(cycle.start, time(), zone)
         end = datetime.combine(cycle.end + timedelta(days=1), time(), zone)
@@ -286,71 +322,162 @@ class _Index:
         return sorted(set(self.goals) | set(self.reviews))
 
     def inputs(self, employee_id: str) -> EmployeeInputs:
-        goals = sorted(self.goals.get(employee_id, ()), key=_attr("id"))
-        reviews = sorted(self.reviews.get(employee_id, ()), key=_attr("id"))
+        goals = sorted(self.goals.get(employee_id, ()), key=_by_id)
+        reviews = sorted(self.reviews.get(employee_id, ()), key=_by_id)
+        goal_set, as_of = self.data.goals, self.as_of
         return EmployeeInputs(
             employee_id=employee_id,
-            goals=tuple(_goal_input(self.data.goals, g, self.as_of) for g in goals),
-            reviews=tuple(self._review_input(r) for r in reviews),
+            goals=tuple([_goal_input(goal_set, g, as_of) for g in goals]),
+            reviews=tuple([self._review_input(r) for r in reviews]),
             praise_count=self.praise.get(employee_id, 0),
             constructive_count=self.constructive.get(employee_id, 0),
         )
 
     def _review_input(self, review: Review) -> ReviewInput:
         criteria = self.criteria[review.form_id]
-        catalog = self.data.scales
         ratings = []
-        for given in sorted(review.ratings, key=_attr("criterion_id")):
-            criterion = criteria[given.criterion_id]
-            key = (given.rating.scale, given.rating.value)
-            normalised = self._normalised.get(key)
-            if normalised is None:
-                normalised = catalog.get(key[0]).normalise(key[1])
-                self._normalised[key] = normalised
-            ratings.append(
-                CriterionInput(
-                    criterion_id=criterion.id,
-                    kind=criterion.kind,
-                    weight=criterion.weight,
-                    rating=given.rating,
-                    normalised=normalised,
-                )
-            )
+        for given in sorted(review.ratings, key=_criterion_id):
+            rating = given.rating
+            # One CriterionInput per form, criterion and rating, shared by the reviews that give
+            # it (it is immutable); a zero rating is built anew, so a signed zero keeps its sign.
+            key = (review.form_id, given.criterion_id, rating.scale, rating.value)
+            made = self._criterion_inputs.get(key)
+            if made is None:
+                made = self._criterion_input(criteria[given.criterion_id], rating)
+                if rating.value != 0.0:
+                    self._criterion_inputs[key] = made
+            ratings.append(made)
         return ReviewInput(
             review_id=review.id, reviewer=review.reviewer, role=review.role, ratings=ratings
         )
 
+    def _criterion_input(self, criterion: Criterion, rating: Rating) -> CriterionInput:
+        key = (rating.scale, rating.value)
+        normalised = self._normalised.get(key)
+        if normalised is None:
+            normalised = self.data.scales.get(key[0]).normalise(key[1])
+            self._normalised[key] = normalised
+        return CriterionInput(
+            criterion_id=criterion.id,
+            kind=criterion.kind,
+            weight=criterion.weight,
+            rating=rating,
+            normalised=normalised,
+        )
+
+
+_by_id = operator.attrgetter("id")
+_criterion_id = operator.attrgetter("criterion_id")
+
 
 def _goal_input(goals: GoalSet, goal: Goal, as_of: datetime) -> GoalInput:
-    latest = goals.latest_check_in(goal.id, as_of)
+    # One look-up gives both the attainment and the check-in it is read from (the same as
+    # ``goals.attainment`` and ``goals.latest_check_in``; ``as_of`` is checked by the caller).
+    attainment, latest = goals._own(goal.id, as_of)
     metric = goal.metric
-    common: dict[str, Any] = {
-        "goal_id": goal.id,
-        "title": goal.title,
-        "weight": goal.weight,
-        "attainment": goals.attainment(goal.id, as_of),
-    }
     if isinstance(metric, NumericMetric):
-        return GoalInput(
-            metric_kind=MetricKind.NUMERIC,
-            unit=metric.unit,
-            direction=metric.direction,
-            baseline=metric.baseline,
-            target=metric.target,
-            value=None if latest is None else latest.value,
-            **common,
+        return _make_goal_input(
+            goal.id,
+            goal.title,
+            goal.weight,
+            MetricKind.NUMERIC,
+            metric.unit,
+            metric.direction,
+            metric.baseline,
+            metric.target,
+            None if latest is None else latest.value,
+            attainment,
         )
     if isinstance(metric, BinaryMetric):
         done = None if latest is None else (1.0 if latest.done else 0.0)
-        return GoalInput(metric_kind=MetricKind.BINARY, value=done, **common)
+        return _make_goal_input(
+            goal.id,
+            goal.title,
+            goal.weight,
+            MetricKind.BINARY,
+            "",
+            Direction.UP,
+            0.0,
+            1.0,
+            done,
+            attainment,
+        )
     assert isinstance(metric, MilestoneMetric)
     total = math.fsum(m.weight for m in metric.milestones)
     reached = None
     if latest is not None:
         done_ids = set(latest.milestones_done)
         reached = math.fsum(m.weight for m in metric.milestones if m.id in done_ids)
+    return _make_goal_input(
+        goal.id,
+        goal.title,
+        goal.weight,
+        MetricKind.MILESTONE,
+        "milestones",
+        Direction.UP,
+        0.0,
+        total,
+        reached,
+        attainment,
+    )
+
+
+def _make_goal_input(
+    goal_id: str,
+    title: str,
+    weight: float,
+    metric_kind: MetricKind,
+    unit: str,
+    direction: Direction,
+    baseline: float,
+    target: float,
+    value: float | None,
+    attainment: float,
+) -> GoalInput:
+    """A :class:`GoalInput` (thousands per cycle): when every value is of the exact type its
+    field keeps and passes the field's check — the validators' conditions, inline — it is set
+    directly; anything else goes through the validating constructor (and its errors)."""
+    if (
+        goal_id.__class__ is str
+        and v.is_id(goal_id)
+        and title.__class__ is str
+        and title.strip()
+        and weight.__class__ is float
+        and 0.0 < weight < math.inf
+        and metric_kind.__class__ is MetricKind
+        and unit.__class__ is str
+        and direction.__class__ is Direction
+        and baseline.__class__ is float
+        and baseline - baseline == 0.0
+        and target.__class__ is float
+        and target - target == 0.0
+        and (value is None or (value.__class__ is float and value - value == 0.0))
+        and attainment.__class__ is float
+        and 0.0 <= attainment < math.inf
+    ):
+        made = _new(GoalInput)
+        _set(made, "goal_id", goal_id)
+        _set(made, "title", title)
+        _set(made, "weight", weight)
+        _set(made, "metric_kind", metric_kind)
+        _set(made, "unit", unit)
+        _set(made, "direction", direction)
+        _set(made, "baseline", baseline)
+        _set(made, "target", target)
+        _set(made, "value", value)
+        _set(made, "attainment", attainment)
+        return made
     return GoalInput(
-        metric_kind=MetricKind.MILESTONE, target=total, value=reached, unit="milestones", **common
+        goal_id=goal_id,
+        title=title,
+        weight=weight,
+        metric_kind=metric_kind,
+        unit=unit,
+        direction=direction,
+        baseline=baseline,
+        target=target,
+        value=value,
+        attainment=attainment,
     )
 
 
@@ -384,9 +511,19 @@ def _component_item(_inst: object, attribute: attrs.Attribute[Any], value: objec
         raise ValidationError(attribute.name, value, "is not a Component")
 
 
-def _fmt(x: float) -> str:
-    """A number for explanations: four significant digits (``3.8``, ``0.6``, ``-3.667``)."""
-    return f"{x:.4g}"
+_each_component = v.each(_component_item)
+
+
+def _component_parts(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``v.each(_component_item)`` with a fast path for a tuple of plain Components (a leaf's
+    empty tuple included): every score builds a tree of them."""
+    if value.__class__ is tuple:
+        for part in value:
+            if part.__class__ is not Component:
+                break
+        else:
+            return
+    _each_component(inst, attribute, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -400,13 +537,13 @@ class Component:
     :meth:`missing`, which compute the derived numbers.
     """
 
-    name: str = attrs.field(validator=_name)
-    input: float | None = attrs.field(converter=_optional_float, validator=v.optional(_finite))
+    name: str = attrs.field(validator=v.identifier)
+    input: float | None = attrs.field(converter=_optional_float, validator=_optional_finite)
     weight: float = attrs.field(converter=_float, validator=_non_negative)
     contribution: float = attrs.field(converter=_float, validator=_finite)
-    detail: str = attrs.field(default="", validator=v.text)
+    detail: str = attrs.field(default="", validator=_text)
     parts: tuple[Component, ...] = attrs.field(
-        default=(), converter=_tuple, validator=v.each(_component_item)
+        default=(), converter=_tuple, validator=_component_parts
     )
 
     def __attrs_post_init__(self) -> None:
@@ -434,7 +571,10 @@ class Component:
     def leaf(cls, name: str, weight: float, input: float, detail: str = "") -> Component:
         """A component without parts: ``contribution = weight × input``."""
         w, x = _number("weight", weight), _number("input", input)
-        return cls(name=name, input=x, weight=w, contribution=w * x, detail=detail)
+        c = w * x
+        if cls is Component and _plain(name, w, c, detail):
+            return _built(name, x, w, c, detail, ())
+        return cls(name=name, input=x, weight=w, contribution=c, detail=detail)
 
     @classmethod
     def group(
@@ -448,8 +588,11 @@ class Component:
             if p.__class__ is not Component:
                 raise ValidationError(f"parts[{i}]", p, "is not a Component")
         w = _number("weight", weight)
-        x = math.fsum(p.contribution for p in items)
-        return cls(name=name, input=x, weight=w, contribution=w * x, detail=detail, parts=items)
+        x = math.fsum([p.contribution for p in items])
+        c = w * x
+        if cls is Component and x - x == 0.0 and _plain(name, w, c, detail):
+            return _built(name, x, w, c, detail, items)
+        return cls(name=name, input=x, weight=w, contribution=c, detail=detail, parts=items)
 
     @classmethod
     def missing(cls, name: str, detail: str = "") -> Component:
@@ -478,6 +621,41 @@ class Component:
         for part in self.parts:
             out.extend(part.lines(depth + 1))
         return out
+
+
+def _plain(name: object, weight: float, contribution: float, detail: object) -> bool:
+    """Whether a component that :meth:`Component.leaf` or :meth:`Component.group` computed
+    (finite float input and weight, contribution = weight × input, input = the exact sum of the
+    parts, which are Components) also passes the remaining field checks: an id ``name``, a
+    weight of 0 or more, a finite contribution and a text ``detail``. The same checks as the
+    class's validators, inline; anything else goes through the validating constructor."""
+    return (
+        name.__class__ is str
+        and v.is_id(name)
+        and weight >= 0.0
+        and contribution - contribution == 0.0
+        and detail.__class__ is str
+    )
+
+
+def _built(
+    name: str,
+    input: float,
+    weight: float,
+    contribution: float,
+    detail: str,
+    parts: tuple[Component, ...],
+) -> Component:
+    """A :class:`Component` from values already checked (see :func:`_plain`): set field by
+    field, as the attrs ``__init__`` does after its validators, without running them again."""
+    made = _new(Component)
+    _set(made, "name", name)
+    _set(made, "input", input)
+    _set(made, "weight", weight)
+    _set(made, "contribution", contribution)
+    _set(made, "detail", detail)
+    _set(made, "parts", parts)
+    return made
 
 
 def _number(name: str, value: object) -> float:
@@ -1009,9 +1187,17 @@ class RatingCutoffs:
             value = score.value
         else:
             value = _check_number("score", score)
-        starts = [low for low, _ in self.cutoffs]
-        at = max(bisect.bisect_right(starts, value) - 1, 0)
-        return Rating(scale=self.scale, value=self.cutoffs[at][1])
+        at = max(bisect.bisect_right(self._starts, value) - 1, 0)
+        return self._ratings[at]
+
+    @functools.cached_property
+    def _starts(self) -> list[float]:
+        return [low for low, _ in self.cutoffs]
+
+    @functools.cached_property
+    def _ratings(self) -> tuple[Rating, ...]:
+        """The rating of each cut-off, built once (ratings are immutable, so they are shared)."""
+        return tuple(Rating(scale=self.scale, value=value) for _, value in self.cutoffs)
 
     def describe(self) -> str:
         """``below 1.5 → 1; 1.5 to < 2.5 → 2; ...; 4.5 and above → 5``."""
