@@ -12,8 +12,8 @@ step alone and in this order:
 * ``run``: the full cycle — score, calibrate (forced distribution), reward, develop
   (``run_cycle``);
 * ``explain``: every person's outcome as sentences;
-* ``analytics``: distribution by unit, rater effects and adverse impact by gender (when
-  ``perfkit.analytics`` is installed with this perfkit);
+* ``analytics``: adverse impact by gender, the distribution by unit, rater effects
+  (leniency, range, halo with their tests) and Krippendorff's alpha over all reviews;
 * ``json``: ``perfkit.dumps`` of the cycle result;
 * ``sqlite_save`` / ``sqlite_load``: ``import_data`` into a new SQLite file and ``cycle_data``
   back into domain objects, with the raw ``executemany`` floor for the same rows;
@@ -82,6 +82,9 @@ def _analytics(result: Any, data: Any) -> bool:
         if "gender" in e.attributes
     }
     analytics.adverse_impact(ratings, gender, threshold=4.0)
+    analytics.distribution_by(ratings, data.organisation, "unit")
+    analytics.rater_effects_from_reviews(data.reviews)
+    analytics.alpha_from_records(analytics.review_records(data.reviews), level="ordinal")
     return True
 
 
@@ -154,10 +157,7 @@ def _row(name: str, figures: list[dict[str, Any]], fmt: str = "{:>10.2f}") -> st
 
 
 def report(all_figures: list[dict[str, Any]]) -> str:
-    lines = [
-        "seconds (peak memory in MB)".ljust(20)
-        + "".join(f"{f['people']:>10,}" for f in all_figures)
-    ]
+    lines = ["step, seconds".ljust(20) + "".join(f"{f['people']:>10,}" for f in all_figures)]
     for step in ("build", "run", "explain", "analytics", "json"):
         lines.append(_row(step, all_figures))
     for store in ("sqlite", "postgres"):
