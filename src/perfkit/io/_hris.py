@@ -10,18 +10,16 @@ whole file cannot be read.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import secrets
 import shutil
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .._errors import ValidationError
+from .._gc import collector_paused
 from .._serialization import dumps
 from ..cycles import ReviewCycle
 from ..dataset import CycleData
@@ -118,7 +116,7 @@ def load_dataset(
         )
     if not root.is_dir() and not root.is_file():
         raise ValidationError("path", str(path), "does not exist")
-    with _collector_paused():
+    with collector_paused():
         return _load(root, zone, dayfirst, cycle, form_list, scales, skip=on_error == "skip")
 
 
@@ -138,36 +136,6 @@ def _load(
     else:
         recs, config = _read_json(root, zone, cycle, forms, scales)
     return finish(recs, config, skip=skip)
-
-
-_PAUSE_LOCK = threading.Lock()
-_pauses = 0  # imports running now, in any thread
-_resume = False  # whether the collector was on when the first of them started
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while an import builds its objects.
-
-    An import of 20,000 people makes millions of objects that all stay alive until it ends;
-    every automatic collection would walk all of them again, which more than doubled the time
-    of a big import (the import makes no reference cycles worth collecting early). Imports
-    running at the same time in several threads share one pause: the first one in turns the
-    collector off and the last one out turns it back on, if it was on before the first began.
-    """
-    global _pauses, _resume
-    with _PAUSE_LOCK:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _PAUSE_LOCK:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
 
 
 def _override(

@@ -15,34 +15,20 @@ run (:func:`collector_paused`) and give it back as they found it.
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from .._gc import collector_paused
 from .._serialization import _document_reader
 
 __all__ = ["collector_paused", "parse_many", "read_all", "read_rows"]
+
 
 T = TypeVar("T")
 
 _decode = json.JSONDecoder().decode
 _PARSE = 500  # documents parsed per json.loads call (larger lists parse slower)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the block (when it runs: a host that turned it
-    off keeps it off), for the bulk reads and writes of a store."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def parse_many(texts: Sequence[object]) -> list[Any] | None:
