@@ -282,3 +282,16 @@ def test_a_goal_reads_back_through_a_batch_as_itself(goal: Goal) -> None:
     got = read_all([[(goal.id, dumps(goal))]], text=1, cls=lambda _: Goal, load=_load)
     assert got == [goal]
     assert dumps(got[0]) == dumps(goal)
+
+
+def test_a_single_save_postgresql_cannot_take_is_a_validation_error(pg_store: Any) -> None:
+    data = sample_cycle(5, seed=2)
+    with pg_store.transaction(actor="hris", at=AT) as uow:
+        uow.import_data(data)
+        uow.commit()
+    bad = attrs.evolve(data.goals.goals[0], id="g-bad", description="half a pair: \ud800")
+    with pg_store.transaction(actor="hris", at=AT) as uow:
+        with pytest.raises(ValidationError, match="not valid Unicode .* saving goal 'g-bad'"):
+            uow.goals.save(bad)
+        # the unit of work goes on: nothing was sent
+        assert len(uow.goals.in_cycle("fy2026")) == len(data.goals.goals)

@@ -596,6 +596,13 @@ class _Session:
             return self.conn.execute(statement, params)
         except sa_exc.SQLAlchemyError as err:
             raise self.store._error(err, doing) from err
+        except UnicodeEncodeError as err:  # psycopg cannot send a lone surrogate
+            raise ValidationError(
+                "",
+                err.object,
+                f"holds text that is not valid Unicode (a lone surrogate), refused while {doing}: "
+                "PostgreSQL stores UTF-8 only",
+            ) from None
 
     def rows(self, statement: sa.Executable, *, doing: str) -> Sequence[Any]:
         return self.run(statement, doing=doing).all()
