@@ -11,24 +11,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_storage_benchmark_runs(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark script without a PostgreSQL server (the SQLite steps only)."""
     env = {k: val for k, val in os.environ.items() if k != "PERFKIT_TEST_POSTGRES_URL"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "storage.py"),
-            "--people",
-            "30",
-            "--json",
-            str(out),
-        ],
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / name), *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
         env=env,
     )
+
+
+def test_storage_benchmark_runs(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    done = run_script("storage.py", "--people", "30", "--json", str(out))
     assert done.returncode == 0, done.stderr
     assert "sqlite     save" in done.stdout
     figures = json.loads(out.read_text())
@@ -39,22 +37,7 @@ def test_storage_benchmark_runs(tmp_path: Path) -> None:
 
 def test_cycle_benchmark_suite_runs(tmp_path: Path) -> None:
     out = tmp_path / "suite.json"
-    env = {k: val for k, val in os.environ.items() if k != "PERFKIT_TEST_POSTGRES_URL"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "cycle.py"),
-            "--sizes",
-            "40,80",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env=env,
-    )
+    done = run_script("cycle.py", "--sizes", "40,80", "--json", str(out))
     assert done.returncode == 0, done.stderr
     assert "ratio to floor" in done.stdout
     figures = json.loads(out.read_text())

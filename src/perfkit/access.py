@@ -444,11 +444,9 @@ class DefaultPolicy:
             )
         if owner.id == viewer.id:
             return Decision.allow("it is their own goal")
-        if context.manages(viewer.id, owner.id):
-            return Decision.allow("the owner is in their reporting tree")
-        session = context.calibration_session_of(viewer, owner.id)
-        if session is not None:
-            return Decision.allow(f"the owner is in calibration session {session!r}")
+        overseen = _overseen(viewer, owner.id, "owner", context)
+        if overseen is not None:
+            return overseen
         return Decision.deny(
             "an employee's goal is seen by the employee, their managers, their calibrators "
             "and HR only"
@@ -496,11 +494,9 @@ class DefaultPolicy:
             return Decision.deny("it is not shared with its subject yet")
         if review.status is ReviewStatus.DRAFT:
             return Decision.deny("a draft is seen by its reviewer alone")
-        if context.manages(viewer.id, review.subject):
-            return Decision.allow("the subject is in their reporting tree")
-        session = context.calibration_session_of(viewer, review.subject)
-        if session is not None:
-            return Decision.allow(f"the subject is in calibration session {session!r}")
+        overseen = _overseen(viewer, review.subject, "subject", context)
+        if overseen is not None:
+            return overseen
         return Decision.deny(
             "a review is seen by its reviewer, its subject, the subject's managers, their "
             "calibrators and HR only"
@@ -526,11 +522,9 @@ class DefaultPolicy:
                 f"cycle {cycle_id!r} has not released final results: it is at stage "
                 f"{cycle.stage.value!r}, results are released from {self.release_stage.value!r}"
             )
-        if context.manages(viewer.id, result.employee_id):
-            return Decision.allow("the employee is in their reporting tree")
-        session = context.calibration_session_of(viewer, result.employee_id)
-        if session is not None:
-            return Decision.allow(f"the employee is in calibration session {session!r}")
+        overseen = _overseen(viewer, result.employee_id, "employee", context)
+        if overseen is not None:
+            return overseen
         return Decision.deny(
             "a result is seen by the employee once released, their managers, their "
             "calibrators and HR only"
@@ -553,6 +547,17 @@ class DefaultPolicy:
             "peer, upward and anonymous feedback reaches its subject only aggregated, in groups "
             f"of at least {self.k}"
         )
+
+
+def _overseen(viewer: Viewer, person_id: str, noun: str, context: AccessContext) -> Decision | None:
+    """Allowed because ``person_id`` is in the viewer's reporting tree or in one of their
+    calibration sessions (``noun`` names the person in the reason); None otherwise."""
+    if context.manages(viewer.id, person_id):
+        return Decision.allow(f"the {noun} is in their reporting tree")
+    session = context.calibration_session_of(viewer, person_id)
+    if session is not None:
+        return Decision.allow(f"the {noun} is in calibration session {session!r}")
+    return None
 
 
 def _check_args(

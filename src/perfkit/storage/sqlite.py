@@ -1027,8 +1027,41 @@ class _Cycles(_Repository):
         )
 
 
-class _Goals(_Repository):
+class _Versioned(_Repository):
+    """What the repositories of versioned, audited records (goals, reviews) share: refusing
+    ids that are stored already, and inserting new records at version 1 with the indexed
+    columns of ``_columns``."""
+
+    _table: str
+    _kind: str
+
+    @staticmethod
+    def _columns(item: Any) -> dict[str, object]:  # pragma: no cover - every subclass has one
+        raise NotImplementedError
+
+    def _refuse_stored(self, items: Sequence[Any]) -> None:
+        stored = self._uow._versions(self._table, [x.id for x in items])
+        for item in items:
+            if item.id in stored:
+                raise ConcurrencyError(self._kind, item.id, None, stored[item.id])
+
+    def _insert_rows(self, items: Sequence[Any], docs: Sequence[str]) -> None:
+        """Insert new records (checked with ``_refuse_stored``) at version 1."""
+        if not items:
+            return
+        names = list(self._columns(items[0]))
+        self._uow._many(
+            f"INSERT INTO {self._table} (id, {', '.join(names)}, version, record) "
+            f"VALUES (?, {', '.join('?' for _ in names)}, 1, ?)",
+            ((x.id, *self._columns(x).values(), doc) for x, doc in zip(items, docs, strict=True)),
+        )
+
+
+class _Goals(_Versioned):
     """Goals (versioned, audited) and their check-ins (never edited)."""
+
+    _table = "goals"
+    _kind = "goal"
 
     @staticmethod
     def _columns(goal: Goal) -> dict[str, object]:
@@ -1051,23 +1084,6 @@ class _Goals(_Repository):
             expected=expected,
             columns=self._columns(goal),
             argument="goal",
-        )
-
-    def _refuse_stored(self, goals: Sequence[Goal]) -> None:
-        stored = self._uow._versions("goals", [g.id for g in goals])
-        for goal in goals:
-            if goal.id in stored:
-                raise ConcurrencyError("goal", goal.id, None, stored[goal.id])
-
-    def _insert_rows(self, goals: Sequence[Goal], docs: Sequence[str]) -> None:
-        """Insert new goals (checked with ``_refuse_stored``) at version 1."""
-        self._uow._many(
-            "INSERT INTO goals (id, cycle_id, owner_kind, owner_id, status, version, record) "
-            "VALUES (?, ?, ?, ?, ?, 1, ?)",
-            (
-                (g.id, g.cycle_id, g.owner.kind.value, g.owner.id, g.status.value, doc)
-                for g, doc in zip(goals, docs, strict=True)
-            ),
         )
 
     def get(self, goal_id: str) -> Goal:
@@ -1266,8 +1282,11 @@ class _Feedback(_Repository):
         )
 
 
-class _Reviews(_Repository):
+class _Reviews(_Versioned):
     """Reviews, versioned and audited."""
+
+    _table = "reviews"
+    _kind = "review"
 
     @staticmethod
     def _columns(review: Review) -> dict[str, object]:
@@ -1292,32 +1311,6 @@ class _Reviews(_Repository):
             expected=expected,
             columns=self._columns(review),
             argument="review",
-        )
-
-    def _refuse_stored(self, reviews: Sequence[Review]) -> None:
-        stored = self._uow._versions("reviews", [r.id for r in reviews])
-        for review in reviews:
-            if review.id in stored:
-                raise ConcurrencyError("review", review.id, None, stored[review.id])
-
-    def _insert_rows(self, reviews: Sequence[Review], docs: Sequence[str]) -> None:
-        """Insert new reviews (checked with ``_refuse_stored``) at version 1."""
-        self._uow._many(
-            "INSERT INTO reviews (id, cycle_id, form_id, subject, reviewer, role, status, "
-            "version, record) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
-            (
-                (
-                    r.id,
-                    r.cycle_id,
-                    r.form_id,
-                    r.subject,
-                    r.reviewer,
-                    r.role.value,
-                    r.status.value,
-                    doc,
-                )
-                for r, doc in zip(reviews, docs, strict=True)
-            ),
         )
 
     def get(self, review_id: str) -> Review:
