@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -194,7 +195,6 @@ def test_validate_accepts_the_example_data() -> None:
 
 
 def _broken_copy(tmp: Path) -> Path:
-    import shutil
 
     target = tmp / "broken"
     shutil.copytree(ACME, target)
@@ -337,7 +337,6 @@ def test_formats_need_an_output_directory(capsys: pytest.CaptureFixture[str]) ->
 def test_a_store_refusal_says_what_differs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import shutil
 
     assert run("run", str(ACME), "--policy", str(POLICY), "--db", "acme.db")[0] == 0
     changed = tmp_path / "changed"
@@ -353,7 +352,6 @@ def test_a_store_refusal_says_what_differs(
 def test_validate_lists_every_problem_and_skipping_warns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import shutil
 
     bad = tmp_path / "bad"
     shutil.copytree(ACME, bad)
@@ -433,7 +431,6 @@ def test_compare_two_policies() -> None:
 
 
 def test_compare_policies_named_on_the_command_line(tmp_path: Path) -> None:
-    import shutil
 
     (tmp_path / "v1").mkdir()
     (tmp_path / "v2").mkdir()
@@ -534,3 +531,19 @@ def test_progress_bar_draws_on_a_terminal(tmp_path: Path) -> None:
     assert json.loads(out)["people"] == 47  # stdout stays clean for scripts
     assert b"[" in drawn
     assert b"running the cycle" in drawn
+
+
+def test_date_hints_name_the_command_line_options(tmp_path: Path) -> None:
+    target = tmp_path / "acme"
+    shutil.copytree(ACME, target)
+    employees = target / "employees.csv"
+    lines = employees.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[5].split(",")
+    cells[4] = "31/03/2019"  # a day/month/year date, without --dayfirst
+    lines[5] = ",".join(cells)
+    employees.write_text("".join(lines), encoding="utf-8")
+    code, text = run("validate", str(target))
+    assert code == 1
+    assert "run with --dayfirst (day/month/year) or --monthfirst (month/day/year)" in text
+    assert "dayfirst=True" not in text
+    assert run("validate", str(target), "--dayfirst")[0] == 0

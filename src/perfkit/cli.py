@@ -431,7 +431,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
             noun = "problem" if len(err.problems) == 1 else "problems"
             print(f"{args.data}: import refused, {len(err.problems)} {noun}", file=out)
             for problem in err.problems:
-                print(f"  {problem}", file=out)
+                print(f"  {_cli_words(str(problem))}", file=out)
         return EXIT_ERROR
     if args.json:
         _emit_json(
@@ -812,6 +812,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_CLI_WORDS = (
+    (
+        "load with dayfirst=True (day/month/year) or dayfirst=False (month/day/year)",
+        "run with --dayfirst (day/month/year) or --monthfirst (month/day/year)",
+    ),
+    ("load with dayfirst=True or dayfirst=False", "run with --dayfirst or --monthfirst"),
+)
+
+
+def _cli_words(message: str) -> str:
+    """A library message in the command line's words: the options, not the Python arguments."""
+    for library, cli in _CLI_WORDS:
+        message = message.replace(library, cli)
+    return message
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code."""
     stream = sys.stdout if out is None else out
@@ -820,9 +836,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         code: int = args.handler(args, stream)
         stream.flush()
     except PerfkitError as err:
-        print(f"perfkit: error: {err}", file=sys.stderr)
+        message = _cli_words(str(err))
+        print(f"perfkit: error: {message}", file=sys.stderr)
         if getattr(args, "json", False):
-            _emit_json({"error": str(err), "type": type(err).__name__}, stream)
+            _emit_json({"error": message, "type": type(err).__name__}, stream)
         return EXIT_ERROR
     except BrokenPipeError:
         # The reader went away (`perfkit demo | head`): stop quietly, as Unix tools do.
