@@ -2,6 +2,7 @@
 
     python benchmarks/storage.py [--people N] [--shape benchmark] [--postgres URL]
                                  [--json FILE]
+    python benchmarks/storage.py --stream [--people N] [--postgres URL] [--json FILE]
 
 For a seeded sample cycle of N people (``--shape benchmark``: the shape of
 ``benchmarks/cycle.py``, about 10 goals, 20 feedback events and 4 reviews per person) it
@@ -20,6 +21,12 @@ measures, each alone:
 
 It prints a table and, with ``--json``, writes the figures. It is not a test: nothing here
 asserts a time. The issue's target is within 2x of the floor and peak memory under 1.5 GB.
+
+``--stream`` measures the stores' streaming API instead (always the benchmark shape): the data
+is built by a subprocess and read from JSON-lines files a chunk at a time (that reading is
+subtracted), saved with ``add_many`` / ``add_check_ins`` and reloaded with the ``iter_*``
+iterators, against the same rows written and read raw a chunk at a time, and the time to build
+the records from parsed JSON; the method is in ``benchmarks/_stream.py``'s docstring.
 """
 
 from __future__ import annotations
@@ -313,13 +320,30 @@ def postgres_schema_floor(data: CycleData, con: Any, url: str) -> float:
         con.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+def stream(people: int, postgres_url: str | None, out: Path | None) -> int:
+    """The streamed benchmark (``--stream``): see ``benchmarks/_stream.py``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import _stream
+
+    figures = _stream.measure(people, postgres_url)
+    print(_stream.report(figures))
+    if out:
+        out.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--shape", choices=("default", "benchmark"), default="default")
     parser.add_argument("--postgres", default=os.environ.get("PERFKIT_TEST_POSTGRES_URL"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--stream", action="store_true", help="the streamed save and reload (_stream.py)"
+    )
     args = parser.parse_args(argv)
+    if args.stream:
+        return stream(args.people, args.postgres, args.json)
     shape = BENCHMARK_SHAPE if args.shape == "benchmark" else None
     build, data = timed(lambda: sample_cycle(args.people, seed=1, shape=shape))
     figures: dict[str, float] = {"build": build, "build_peak_mb": peak_mb()}

@@ -128,6 +128,23 @@ def test_type_is_read_from_the_document() -> None:
         perfkit.loads(doc("Nope", {}))
 
 
+def test_a_union_reads_the_class_its_document_names() -> None:
+    from perfkit.feedback import FeedbackEvent, Praise
+    from perfkit.metrics import Metric, NumericMetric
+
+    praise = Praise(
+        id="f1", author="e1", subject="e2", at=datetime(2026, 3, 1, tzinfo=UTC), text="Thanks"
+    )
+    assert perfkit.loads(perfkit.dumps(praise), FeedbackEvent) == praise
+    metric = NumericMetric(unit="%", baseline=0, target=95)
+    assert perfkit.loads(perfkit.dumps(metric), Metric) == metric
+    with pytest.raises(DocumentError) as info:
+        perfkit.loads(perfkit.dumps(praise), Metric)
+    assert [str(e) for e in info.value.errors] == [
+        "type: 'Praise' is not BinaryMetric or MilestoneMetric or NumericMetric"
+    ]
+
+
 def test_invalid_json_names_line_and_column() -> None:
     with pytest.raises(DocumentError, match=r"2:5: is not valid JSON"):
         perfkit.loads('{"a":\n    ]')

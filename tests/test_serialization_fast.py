@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import attrs
@@ -14,9 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import perfkit
-from perfkit._errors import DocumentError
+from perfkit import _validation as v
+from perfkit._errors import DocumentError, ValidationError
 from perfkit._serialization import (
     _any_text,
+    _direct_setters,
     _dump_json,
     _fast,
     _flatten,
@@ -295,3 +297,231 @@ def test_a_missing_value_gets_the_converters_error() -> None:
     with pytest.raises(DocumentError, match="subject: is required"):
         perfkit.structure(data, Praise)
     assert perfkit.structure(_praise_data(), Praise).subject == "e2"
+
+
+# --- objects built by the readers themselves ------------------------------------------------
+
+bad_alike = {
+    str: ["", " ", " e1", "e1 ", "a\x00b", "é", "x" * 201, "e1", "2026-13-01", "  \t"],
+    float: [float("nan"), float("inf"), float("-inf"), -1.0, 0.0, -0.0, 1.5, 2.0, 1e10, 5e-324],
+    int: [0, -1, 1, 2, 10**20],
+    bool: [True, False],
+}
+"""Values of the JSON type a document holds, that the classes' checks may refuse."""
+
+
+@st.composite
+def invalid_alike(draw: st.DrawFn) -> tuple[Any, type]:
+    """A record's plain data with values of the right JSON type that its checks may refuse:
+    ids and texts that are empty or padded, numbers out of range or not finite, repeated
+    items, the same person on both sides."""
+    value = draw(records)
+    data = json.loads(perfkit.dumps(value))["data"]
+    paths = [p for p in _paths(data) if p]
+    for _ in range(draw(st.integers(1, 2))):
+        path = draw(st.sampled_from(paths))
+        parent = data
+        for step in path[:-1]:
+            parent = parent[step]
+        last = path[-1]
+        old = parent[last]
+        if isinstance(old, list):
+            parent[last] = old + old[:1]  # a repeated item
+        elif isinstance(old, dict):
+            continue
+        elif type(old) in bad_alike:
+            parent[last] = draw(st.sampled_from([*bad_alike[type(old)], *_leaves(data)]))
+    return data, type(value)
+
+
+def _leaves(data: Any) -> list[Any]:
+    if isinstance(data, dict):
+        return [x for v in data.values() for x in _leaves(v)]
+    if isinstance(data, list):
+        return [x for v in data for x in _leaves(v)]
+    return [data] if isinstance(data, str) else []
+
+
+@given(invalid_alike())
+def test_a_document_the_checks_refuse_reads_as_the_converter_reads_it(
+    case: tuple[Any, type],
+) -> None:
+    data, cls = case
+    expected = outcome(lambda: slow_structure(data, cls))
+    assert outcome(lambda: perfkit.structure(data, cls)) == expected
+    try:
+        built = _fast().reader(cls)(data)
+    except Exception:  # noqa: BLE001 - the fast path may give up on anything
+        return
+    assert expected == ("value", slow_text(built))  # it builds only what __init__ builds
+
+
+@given(invalid_alike())
+def test_with_checks_switched_off_the_readers_build_as_init_does(case: tuple[Any, type]) -> None:
+    data, cls = case
+    with attrs.validators.disabled():
+        try:
+            expected: Any = repr(slow_structure(data, cls))  # not JSON, maybe: NaN, inf
+        except DocumentError as err:
+            expected = [str(e) for e in err.errors]
+        try:
+            built = _fast().reader(cls)(data)
+        except Exception:  # noqa: BLE001 - the fast path may give up on anything
+            return
+    assert repr(built) == expected
+
+
+def _fields_of(obj: Any) -> dict[str, Any]:
+    return {a.name: getattr(obj, a.name) for a in attrs.fields(type(obj))}
+
+
+@given(records)
+def test_a_directly_built_object_is_the_one_init_builds(value: Any) -> None:
+    cls = type(value)
+    data = json.loads(perfkit.dumps(value))["data"]
+    built = _fast().reader(cls)(data)
+    again = cls(**{a.alias: getattr(built, a.name) for a in attrs.fields(cls)})
+    assert type(built) is cls
+    assert _fields_of(built) == _fields_of(again) == _fields_of(value)
+    assert hash(built) == hash(again)
+
+
+def test_only_plain_frozen_attrs_classes_are_built_directly() -> None:
+    assert _direct_setters(CheckIn) is not None
+    assert _direct_setters(Goal) is not None
+
+    @attrs.frozen
+    class PreInit:
+        a: str = attrs.field(validator=v.identifier)
+
+        def __attrs_pre_init__(self) -> None:
+            pass
+
+    @attrs.frozen(cache_hash=True)
+    class CachedHash:
+        a: str = attrs.field(validator=v.identifier)
+
+    @attrs.define
+    class Mutable:
+        a: str = attrs.field(validator=v.identifier)
+
+    @attrs.frozen
+    class Hidden:
+        a: str = attrs.field(validator=v.identifier)
+        b: str = attrs.field(init=False, default="x")
+
+    @attrs.frozen
+    class WithSelf:
+        a: str = attrs.field(converter=attrs.Converter(lambda x, _self: x, takes_self=True))
+
+    @attrs.frozen(slots=False)
+    class NoSlots:
+        a: str = attrs.field(validator=v.identifier)
+
+    @attrs.frozen(init=False)
+    class OwnInit:
+        a: str = attrs.field(validator=v.identifier)
+
+        def __init__(self, a: str) -> None:
+            self.__attrs_init__(a=a)
+
+    for cls in (PreInit, CachedHash, Mutable, Hidden, WithSelf, NoSlots, OwnInit):
+        assert _direct_setters(cls) is None, cls
+    for cls in (PreInit, CachedHash, Mutable, NoSlots, OwnInit):
+        assert _fast().reader(cls)({"a": "e1"}) == cls(a="e1")  # type: ignore[call-arg]
+        with pytest.raises(ValidationError, match="a: '' is not a valid id"):
+            _fast().reader(cls)({"a": ""})
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+@attrs.frozen(kw_only=True)
+class Tagged:
+    """A class with a converter that changes what it is given, checks that read the instance,
+    a list of checks and a factory default: what a generated reader must run as __init__ does."""
+
+    code: str = attrs.field(converter=_lower, validator=[v.identifier, v.non_empty_text])
+    owner: str = attrs.field(validator=v.identifier)
+    others: tuple[str, ...] = attrs.field(
+        factory=tuple,
+        converter=v.tuple_of,
+        validator=[v.each(v.identifier), v.unique_ids(lambda x: x, "other")],
+    )
+    share: float = attrs.field(default=0.5, converter=v.as_float, validator=v.between(0.0, 1.0))
+    count: int = attrs.field(default=0, validator=v.count)
+    seen: list[str] = attrs.field(factory=list)
+
+    @others.validator
+    def _not_the_owner(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        if self.owner in value:
+            raise ValidationError(attribute.name, value, "holds the owner")
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"code": "ABC", "owner": "o1"}, None),
+        ({"code": "ABC", "owner": "o1", "others": ["x", "y"], "share": 1, "count": 3}, None),
+        ({"code": "A B", "owner": "o1", "seen": ["s"]}, None),
+        ({"code": " ", "owner": "o1"}, "code: ' ' is not a valid id"),
+        ({"code": "a", "owner": "o1", "others": ["x", "x"]}, r"others\[1\]: 'x' repeats"),
+        ({"code": "a", "owner": "o1", "others": ["o1"]}, "others: .* holds the owner"),
+        ({"code": "a", "owner": "o1", "others": [""]}, r"others\[0\]: '' is not a valid id"),
+        ({"code": "a", "owner": "o1", "share": 1.5}, "share: 1.5 is not between 0 and 1"),
+        ({"code": "a", "owner": "o1", "share": float("nan")}, "share: nan is not a finite"),
+        ({"code": "a", "owner": "o1", "count": -1}, "count: -1 is negative"),
+        ({"code": "a", "owner": ""}, "owner: '' is not a valid id"),
+    ],
+)
+def test_a_generated_reader_runs_what_init_runs(data: dict[str, Any], error: str | None) -> None:
+    expected = outcome(lambda: slow_structure(data, Tagged))
+    assert outcome(lambda: perfkit.structure(data, Tagged)) == expected
+    if error is None:
+        built = _fast().reader(Tagged)(data)
+        assert built == slow_structure(data, Tagged)
+        assert built.code == data["code"].lower()
+        assert built.seen == data.get("seen", [])
+        assert built.seen is not Tagged(code="a", owner="b").seen  # the factory, called
+    else:
+        with pytest.raises(DocumentError, match=error):
+            perfkit.structure(data, Tagged)
+        with pytest.raises(Exception):  # noqa: B017, PT011 - it gives up, as it may
+            _fast().reader(Tagged)(data)
+
+
+def test_a_zone_other_than_a_fixed_offset_is_left_to_the_converter() -> None:
+    class Zone(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> timedelta:
+            return timedelta(hours=1)
+
+        def dst(self, dt: datetime | None) -> timedelta:
+            return timedelta(0)
+
+        def tzname(self, dt: datetime | None) -> str:
+            return "Z1"
+
+    data = json.loads(
+        perfkit.dumps(
+            CheckIn(id="c1", goal_id="g1", author="e1", at=datetime(2026, 1, 1, tzinfo=UTC))
+        )
+    )["data"]
+    assert _fast().reader(CheckIn)(data).at.tzinfo is UTC
+    assert isinstance(datetime.fromisoformat(data["at"]).tzinfo, timezone)
+    assert not isinstance(Zone(), timezone)
+
+
+@given(
+    st.sampled_from(["id", "author", "subject", "goal_id", "text"]),
+    st.one_of(
+        st.text(max_size=6),
+        st.sampled_from(["e1", " e1", "e1 ", "\u3000e1", "a\x7fb", "é", "x" * 201, " \u2028 "]),
+    ),
+)
+def test_any_string_in_an_id_or_text_reads_as_the_converter_reads_it(key: str, text: str) -> None:
+    from perfkit.feedback import Praise
+
+    data = {**_praise_data(), key: text}
+    expected = outcome(lambda: slow_structure(data, Praise))
+    assert outcome(lambda: perfkit.structure(data, Praise)) == expected

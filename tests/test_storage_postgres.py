@@ -7,12 +7,14 @@ Every test works in a fresh schema of its own (``perfkit_test_<uuid>``) and drop
 
 from __future__ import annotations
 
+import gc
 import os
 import pathlib
 import socket
 import subprocess
 import sys
 import threading
+import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -32,12 +34,14 @@ from perfkit._errors import (
     ValidationError,
 )
 from perfkit._serialization import dumps
+from perfkit.feedback import FeedbackRequest, FeedbackResponse, Praise
 from perfkit.goals import CheckIn, Goal, Owner, OwnerKind
 from perfkit.metrics import NumericMetric
+from perfkit.reviews import Review
 from perfkit.sample import sample_cycle
 from perfkit.storage import Store, UnitOfWork
 from perfkit.storage._pg_schema import MIGRATIONS, Migration, tables
-from perfkit.storage.postgres import PostgresStore, _prepare_schema
+from perfkit.storage.postgres import _BATCH, _FETCH, PostgresStore, _prepare_schema
 from perfkit.testing import StoreConformance, normalised
 from tests.strategies.common import ids
 from tests.strategies.feedback import constructives, notes, praises, requests
@@ -789,3 +793,243 @@ def test_on_a_connection_outside_any_transaction_each_unit_of_work_is_its_own(
             uow.commit()
         assert not conn.in_transaction()
         assert read(store, lambda u: u.goals.version("g1")) == 1  # committed for real
+
+
+# --- the streaming bulk API: add_many and the iterators -------------------------------------
+
+
+def praise(event_id: str, at: datetime = AT) -> Praise:
+    return Praise(id=event_id, author="e0001", subject="e0002", at=at, text="Thanks!")
+
+
+def check_in(check_in_id: str, goal_id: str = "g1", value: float = 3) -> CheckIn:
+    return CheckIn(id=check_in_id, goal_id=goal_id, author="e0001", at=AT, value=value)
+
+
+def review(review_id: str) -> Review:
+    return attrs.evolve(_REVIEW, id=review_id)
+
+
+_REVIEW = sample_cycle(8, seed=2026).reviews[0]
+
+
+def interrupted(make: Callable[[int], Any], n: int) -> Iterator[Any]:
+    """``n`` records, then the source fails (a file that breaks off, a lost upstream)."""
+    for i in range(n):
+        yield make(i)
+    raise Interrupted
+
+
+class Interrupted(Exception):
+    pass
+
+
+def count_rows(engine: sa.Engine, schema: str, table: str) -> int:
+    return int(sql(engine, f'SELECT count(*) FROM "{schema}".{table}')[0][0])
+
+
+@pytest.mark.parametrize(
+    ("table", "call"),
+    [
+        ("goals", lambda u, records: u.goals.add_many(records)),
+        ("check_ins", lambda u, records: u.goals.add_check_ins(records)),
+        ("feedback", lambda u, records: u.feedback.add_many(records)),
+        ("reviews", lambda u, records: u.reviews.add_many(records)),
+    ],
+)
+def test_an_add_many_interrupted_in_its_third_batch_keeps_nothing_of_the_call(
+    store: PostgresStore,
+    engine: sa.Engine,
+    schema: str,
+    table: str,
+    call: Callable[[UnitOfWork, Iterator[Any]], int],
+) -> None:
+    make = {
+        "goals": lambda i: goal(f"g{i:05d}"),
+        "check_ins": lambda i: check_in(f"c{i:05d}"),
+        "feedback": lambda i: praise(f"f{i:05d}"),
+        "reviews": lambda i: review(f"r{i:05d}"),
+    }[table]
+    with store.transaction(actor="hris", at=AT) as uow:
+        uow.goals.save(goal("g1"))
+        with pytest.raises(Interrupted):
+            call(uow, interrupted(make, 2 * _BATCH + 17))  # two batches written, then it fails
+        assert call(uow, iter([make(99_999)])) == 1  # the unit of work goes on
+        uow.commit()
+    # Another connection sees the unit of work's other writes, and nothing of the failed call.
+    assert count_rows(engine, schema, table) == (2 if table == "goals" else 1)
+    audited = {"goals": 2, "reviews": 2}.get(table, 1)
+    assert count_rows(engine, schema, "audit") == audited
+    assert read(store, lambda u: u.audit.verify()).ok
+
+
+def test_a_repeat_across_batches_is_named_and_keeps_nothing(
+    store: PostgresStore, engine: sa.Engine, schema: str
+) -> None:
+    commit(store, lambda u: u.goals.save(goal("g-old")))
+    commit(store, lambda u: u.goals.save(goal("g-old", title="Again"), expected_version=1))
+    repeat = [goal(f"g{i:05d}") for i in range(_BATCH + 20)]
+    repeat[_BATCH + 7] = goal("g00003")  # repeats one of the first batch
+    stored = [goal(f"g{i:05d}") for i in range(2 * _BATCH)]
+    stored[2 * _BATCH - 1] = goal("g-old")  # stored already, at version 2
+    with store.transaction(actor="hris", at=AT) as uow:
+        with pytest.raises(ConcurrencyError) as err:
+            uow.goals.add_many(iter(repeat))
+        assert (err.value.kind, err.value.record_id, err.value.expected, err.value.found) == (
+            "goal",
+            "g00003",
+            None,
+            1,
+        )
+        with pytest.raises(ConcurrencyError, match="'g-old' already exists \\(version 2\\)"):
+            uow.goals.add_many(iter(stored))
+        uow.commit()
+    assert count_rows(engine, schema, "goals") == 1
+    assert count_rows(engine, schema, "audit") == 2
+
+
+def test_a_check_in_refused_in_a_later_batch_is_named_by_its_position(
+    store: PostgresStore, engine: sa.Engine, schema: str
+) -> None:
+    commit(store, lambda u: u.goals.save(goal("g1")))
+    check_ins = [check_in(f"c{i:05d}") for i in range(_BATCH + 10)]
+    check_ins[_BATCH + 3] = CheckIn(id="c-done", goal_id="g1", author="e0001", at=AT, done=True)
+    with store.transaction(actor="hris", at=AT) as uow:
+        with pytest.raises(ValidationError) as err:
+            uow.goals.add_check_ins(iter(check_ins))
+        assert err.value.path == f"check_ins[{_BATCH + 3}].value"
+        check_ins[_BATCH + 3] = check_in("c00002")  # a repeat, now
+        with pytest.raises(ConcurrencyError, match="check_in 'c00002' already exists"):
+            uow.goals.add_check_ins(iter(check_ins))
+        uow.commit()
+    assert count_rows(engine, schema, "check_ins") == 0
+
+
+def test_check_ins_read_their_goals_in_one_query_per_batch(
+    store: PostgresStore, engine: sa.Engine
+) -> None:
+    commit(store, lambda u: [u.goals.save(goal(f"g{i}")) for i in range(3)])
+    check_ins = [check_in(f"c{i:05d}", goal_id=f"g{i % 3}") for i in range(2 * _BATCH + 1)]
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert commit(store, lambda u: u.goals.add_check_ins(iter(check_ins))) == len(check_ins)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert sum(".goals" in s and "check_ins" not in s for s in statements) == 3
+
+
+def test_a_record_postgresql_cannot_store_is_named_by_its_position(store: PostgresStore) -> None:
+    goals = [goal("g1"), goal("g2"), goal("g3", title="Half a pair \ud800")]
+    with store.transaction(actor="hris", at=AT) as uow:
+        with pytest.raises(ValidationError, match="lone surrogate") as err:
+            uow.goals.add_many(goals)
+        assert err.value.path == "goals[2]"
+        assert uow.goals.in_cycle("fy2026") == ()
+        goals[1] = goal("g1")  # a repeat before the bad record is refused first, as one by one
+        with pytest.raises(ConcurrencyError, match="'g1'"):
+            uow.goals.add_many(goals)
+
+
+def test_iterating_twenty_thousand_goals_holds_a_batch_not_the_table(
+    store: PostgresStore,
+) -> None:
+    n = 20_000
+    long = "A goal with a long description. " * 20
+    commit(store, lambda u: u.goals.add_many(goal(f"g{i:05d}", title=long) for i in range(n)))
+    with store.transaction(actor="reader", at=AT) as uow:
+        warm = uow.goals.iter_in_cycle("fy2026")  # the statement compiled, the reader built
+        next(warm)
+        warm.close()
+        tracemalloc.start()
+        try:
+            counted = sum(1 for _ in uow.goals.iter_in_cycle("fy2026"))
+            streamed = tracemalloc.get_traced_memory()[1]
+            tracemalloc.reset_peak()
+            listed = len(uow.goals.in_cycle("fy2026"))
+            whole = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert counted == listed == n
+    # The listing holds every row and record at once; the iterator a batch or two of each
+    # (fetching all the rows alone would take three quarters of what the listing takes).
+    assert streamed < whole / 3, (streamed, whole)
+
+
+def test_two_iterators_open_at_once_in_one_unit_of_work(store: PostgresStore) -> None:
+    n = 2 * _FETCH + 5  # more than one fetch each, so that their fetches interleave
+    commit(store, lambda u: u.goals.add_many(goal(f"g{i:05d}") for i in range(n)))
+    commit(store, lambda u: u.feedback.add_many(praise(f"f{i:05d}") for i in range(n)))
+    with store.transaction(actor="reader", at=AT) as uow:
+        goals, events = uow.goals.iter_in_cycle("fy2026"), uow.feedback.iter_log()
+        pairs = list(zip(goals, events, strict=True))
+        assert uow.goals.version("g00000") == 1  # reads go on meanwhile
+        assert tuple(g for g, _ in pairs) == uow.goals.in_cycle("fy2026")
+        assert tuple(e for _, e in pairs) == uow.feedback.log().events
+        uow.goals.save(goal("g-after"))  # both are exhausted: writes may go on
+        uow.commit()
+
+
+def test_an_iterator_left_open_does_not_disturb_the_hosts_transaction(
+    store: PostgresStore, engine: sa.Engine, schema: str
+) -> None:
+    commit(store, lambda u: u.goals.add_many(goal(f"g{i:05d}") for i in range(_FETCH + 1)))
+    with engine.connect() as conn:
+        host = conn.begin()
+        inside = PostgresStore(conn, schema=schema)
+        with inside.transaction(actor="priya", at=AT) as uow:
+            it = uow.goals.iter_in_cycle("fy2026")
+            assert next(it).id == "g00000"
+        # The savepoint rolled back with the cursor closed first: the host's work goes on.
+        assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+        with inside.transaction(actor="priya", at=AT) as uow:
+            uow.goals.save(goal("g-new"))
+            uow.commit()
+        with pytest.raises(StoreError, match="this unit of work is over"):
+            next(it)
+        del it
+        gc.collect()
+        host.commit()
+    assert read(store, lambda u: u.goals.version("g-new")) == 1
+
+
+def test_an_iterator_dropped_after_its_unit_of_work_leaves_the_next_one_alone(
+    store: PostgresStore,
+) -> None:
+    commit(store, lambda u: u.goals.add_many(goal(f"g{i:05d}") for i in range(_FETCH + 1)))
+    with store.transaction(actor="reader", at=AT) as uow:
+        it = uow.goals.iter_in_cycle("fy2026")
+        next(it)
+    with store.transaction(actor="dana", at=AT) as uow:  # may get the same pooled connection
+        del it
+        gc.collect()
+        uow.goals.save(goal("g-new"))
+        assert len(uow.goals.in_cycle("fy2026")) == _FETCH + 2
+        uow.commit()
+    assert read(store, lambda u: u.goals.version("g-new")) == 1
+
+
+def test_a_response_that_breaks_a_rule_is_named_before_a_later_repeat(
+    store: PostgresStore,
+) -> None:
+    early = datetime(2026, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=2)))  # 08:00 UTC
+    asked = FeedbackRequest(
+        id="f3",
+        author="e0001",
+        subject="e0002",
+        at=AT,
+        requested_from=("e0003",),
+        question="How did the launch go?",
+    )
+    answer = FeedbackResponse(
+        id="f1", author="e0003", subject="e0002", at=early, request_id="f3", text="Fine."
+    )
+    with store.transaction(actor="dana", at=AT) as uow:
+        with pytest.raises(ValidationError) as err:
+            uow.feedback.add_many([asked, answer, praise("f1")])
+        assert err.value.path == "events[1].at"  # before its request; the repeat comes after
+        assert uow.feedback.log().events == ()

@@ -13,6 +13,7 @@ import tempfile
 import textwrap
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import perfkit
@@ -32,12 +33,19 @@ from perfkit._errors import (
     ValidationError,
 )
 from perfkit.dataset import CycleData
-from perfkit.feedback import FeedbackEvent, FeedbackRequest, FeedbackResponse, Praise
+from perfkit.feedback import (
+    FeedbackEvent,
+    FeedbackLog,
+    FeedbackRequest,
+    FeedbackResponse,
+    Praise,
+)
 from perfkit.goals import CheckIn, Goal, OwnerKind
 from perfkit.reviews import Review
 from perfkit.run import run_cycle
 from perfkit.sample import sample_cycle, sample_policy
 from perfkit.storage import Store
+from perfkit.storage import sqlite as sqlite_module
 from perfkit.storage.memory import MemoryStore
 from perfkit.storage.sqlite import (
     APPLICATION_ID,
@@ -45,12 +53,13 @@ from perfkit.storage.sqlite import (
     SCHEMA_VERSION,
     Migration,
     SqliteStore,
+    SqliteUnitOfWork,
 )
 from perfkit.storage.sqlite import _utc_text as utc_text
 from perfkit.testing import StoreConformance
 
 from .strategies.common import aware_datetimes, timezones
-from .strategies.feedback import constructives, notes, praises, requests
+from .strategies.feedback import constructives, logs, notes, praises, requests
 from .strategies.goals import goals
 from .strategies.reviews import reviews
 
@@ -1010,3 +1019,446 @@ def test_two_processes_saving_the_same_review_one_wins(
         last = uow.audit.entries(review.id)[-1]
         assert (last.actor, last.reason) == (winner, "race")
         assert uow.audit.verify().ok
+
+
+# --- streams: bulk writes and iterators a batch at a time ----------------------------------
+
+
+@contextmanager
+def batches_of(size: int) -> Iterator[None]:
+    """Bulk writes and reads a few records at a time, so that small data crosses batches."""
+    saved = sqlite_module._BATCH, sqlite_module._FETCH
+    sqlite_module._BATCH = sqlite_module._FETCH = size
+    try:
+        yield
+    finally:
+        sqlite_module._BATCH, sqlite_module._FETCH = saved
+
+
+def stream_in(uow: SqliteUnitOfWork, data: CycleData) -> tuple[int, ...]:
+    """``data`` written through the streaming writers, every iterable a generator."""
+    uow.organisation.save(data.organisation)
+    uow.cycles.add(data.cycle)
+    return (
+        uow.goals.add_many(g for g in data.goals.goals),
+        uow.goals.add_check_ins(c for c in data.goals.check_ins),
+        uow.feedback.add_many(e for e in data.feedback.events),
+        uow.reviews.add_many(r for r in data.reviews),
+    )
+
+
+def praises_of(n: int, prefix: str = "p") -> Iterator[Praise]:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(n):
+        yield Praise(
+            id=f"{prefix}{i:06d}",
+            author="ann",
+            subject="bob",
+            at=start + timedelta(minutes=i),
+            text="Thank you for the launch plan",
+        )
+
+
+@pytest.mark.parametrize("size", [1, 7, 2000])
+def test_streamed_writes_store_what_import_data_stores(
+    tmp_path: Path, small: CycleData, size: int
+) -> None:
+    imported = SqliteStore(tmp_path / "imported.db")
+    with imported.transaction(actor="importer", at=AT, reason="import") as uow:
+        uow.import_data(small)
+        uow.commit()
+    streamed = SqliteStore(tmp_path / "streamed.db")
+    with batches_of(size), streamed.transaction(actor="importer", at=AT, reason="import") as uow:
+        counts = stream_in(uow, small)
+        uow.commit()
+    assert counts == (
+        len(small.goals.goals),
+        len(small.goals.check_ins),
+        len(small.feedback.events),
+        len(small.reviews),
+    )
+    cycle = small.cycle.id
+    with imported.transaction(actor="r", at=AT) as a, streamed.transaction(actor="r", at=AT) as b:
+        assert b.goals.goal_set(cycle) == a.goals.goal_set(cycle)
+        assert b.feedback.log() == a.feedback.log()
+        assert b.reviews.by_cycle(cycle) == a.reviews.by_cycle(cycle)
+        assert b.audit.entries() == a.audit.entries()  # the same entries, the same chain
+        assert b.audit.verify().ok
+    for table in ("goals", "check_ins", "feedback", "reviews", "audit"):
+        with raw(imported.path) as one, raw(streamed.path) as two:
+            sql = (
+                f"SELECT * FROM {table} ORDER BY position"
+                if table != "audit"
+                else ("SELECT * FROM audit ORDER BY seq")
+            )
+            assert two.execute(sql).fetchall() == one.execute(sql).fetchall(), table
+
+
+def test_an_empty_stream_stores_nothing(store: SqliteStore) -> None:
+    with store.transaction(actor="a", at=AT) as uow:
+        assert uow.goals.add_many([]) == 0
+        assert uow.goals.add_check_ins(iter(())) == 0
+        assert uow.feedback.add_many(()) == 0
+        assert uow.reviews.add_many(x for x in ()) == 0
+        assert uow.audit.entries() == ()
+        uow.commit()
+    assert count(store.path, "audit") == 0
+
+
+@pytest.mark.parametrize("size", [3, 1000])
+def test_iterators_give_what_the_listings_give(
+    loaded: SqliteStore, small: CycleData, size: int
+) -> None:
+    cycle = small.cycle.id
+    person = small.reviews[0].subject
+    with batches_of(size), loaded.transaction(actor="r", at=AT) as uow:
+        assert tuple(uow.goals.iter_in_cycle(cycle)) == uow.goals.in_cycle(cycle)
+        assert tuple(uow.goals.iter_check_ins(cycle)) == uow.goals.goal_set(cycle).check_ins
+        assert tuple(uow.feedback.iter_log()) == uow.feedback.log().events
+        assert tuple(uow.reviews.iter_by_cycle(cycle)) == uow.reviews.by_cycle(cycle)
+        mine = tuple(uow.reviews.iter_by_cycle(cycle, person))
+        assert mine == uow.reviews.by_cycle(cycle, person) != ()
+        assert list(uow.goals.iter_in_cycle("no-such-cycle")) == []
+        assert list(uow.goals.iter_check_ins("no-such-cycle")) == []
+        assert list(uow.reviews.iter_by_cycle("no-such-cycle")) == []
+
+
+def test_iterator_arguments_are_checked_at_the_call(store: SqliteStore) -> None:
+    with store.transaction(actor="r", at=AT) as uow:
+        with pytest.raises(ValidationError, match="cycle_id: 5 is not a string id"):
+            uow.goals.iter_in_cycle(5)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="cycle_id: None is not a string id"):
+            uow.goals.iter_check_ins(None)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="subject: 3 is not a string id"):
+            uow.reviews.iter_by_cycle("c", 3)  # type: ignore[arg-type]
+
+
+def test_an_iterator_reads_nothing_until_asked_and_then_sees_earlier_writes(
+    store: SqliteStore, small: CycleData
+) -> None:
+    first, second = small.goals.goals[:2]
+    with store.transaction(actor="a", at=AT) as uow:
+        it = uow.goals.iter_in_cycle(small.cycle.id)
+        uow.goals.save(first)  # the iterator is not open yet: writing is fine
+        uow.goals.save(second)
+        assert [g.id for g in it] == sorted([first.id, second.id])
+        uow.commit()
+
+
+def test_an_open_iterator_holds_off_writes_commit_and_rollback(
+    loaded: SqliteStore, small: CycleData
+) -> None:
+    cycle = small.cycle.id
+    goal = small.goals.goals[0]
+    with batches_of(4), loaded.transaction(actor="a", at=AT) as uow:
+        expected = uow.goals.in_cycle(cycle)
+        it = uow.goals.iter_in_cycle(cycle)  # a read transaction: commit() would end it
+        got = [next(it)]
+        refused: list[Callable[[], object]] = [
+            lambda: uow.goals.save(attrs.evolve(goal, title="New"), expected_version=1),
+            lambda: uow.goals.add_many([]),
+            lambda: uow.goals.add_check_ins([]),
+            lambda: uow.feedback.add_many([]),
+            lambda: uow.reviews.add_many([]),
+            lambda: uow.feedback.add(next(praises_of(1, "new"))),
+            lambda: uow.organisation.save(small.organisation),
+            lambda: uow.import_data(small),
+            uow.commit,
+            uow.rollback,
+        ]
+        for write in refused:
+            with pytest.raises(StoreError, match="an iteration over goals is still open") as err:
+                write()
+            assert "finish it or close it (it.close())" in str(err.value)
+        # reads go on meanwhile, other iterators too
+        assert uow.goals.get(goal.id) == goal
+        assert uow.goals.in_cycle(cycle) == expected
+        assert tuple(uow.reviews.iter_by_cycle(cycle)) == uow.reviews.by_cycle(cycle)
+        got.extend(it)  # the iteration was not disturbed
+        assert tuple(got) == expected
+        uow.goals.save(attrs.evolve(goal, title="New"), expected_version=1)  # exhausted: free
+        # closed early, or dropped by a break: free again
+        again = uow.goals.iter_in_cycle(cycle)
+        next(again)
+        with pytest.raises(StoreError, match="iteration over goals"):
+            uow.commit()
+        again.close()
+        for _ in uow.feedback.iter_log():
+            break
+        uow.commit()
+    with loaded.transaction(actor="r", at=AT) as uow:
+        assert uow.goals.get(goal.id).title == "New"
+
+
+def test_an_iterator_does_not_outlive_its_unit_of_work(
+    loaded: SqliteStore, small: CycleData
+) -> None:
+    for taken in (1, 3):  # inside a batch of rows, and at the end of one
+        with batches_of(3), loaded.transaction(actor="r", at=AT) as uow:
+            it = uow.feedback.iter_log()
+            for _ in range(taken):
+                next(it)
+        with pytest.raises(StoreError, match="this unit of work is over"):
+            next(it)
+
+
+def test_refused_items_are_named_by_position_and_nothing_of_the_call_is_kept(
+    store: SqliteStore, small: CycleData
+) -> None:
+    goals = small.goals.goals[:8]
+    with batches_of(3), store.transaction(actor="a", at=AT) as uow:
+        uow.goals.save(goals[0])
+        uow.goals.save(attrs.evolve(goals[0], title="Twice"), expected_version=1)
+        with pytest.raises(ValidationError, match=r"^goals\[4\]: 'x' is not a Goal"):
+            uow.goals.add_many([*goals[1:5], "x", goals[5]])  # type: ignore[list-item]
+        with pytest.raises(ConcurrencyError, match=repr(goals[0].id)) as stored:
+            uow.goals.add_many([*goals[1:6], goals[0]])  # stored before, at version 2
+        assert (stored.value.expected, stored.value.found) == (None, 2)
+        for repeat in ([*goals[1:6], goals[1]], [goals[1], goals[1]]):  # across / in a batch
+            with pytest.raises(ConcurrencyError, match=repr(goals[1].id)) as twice:
+                uow.goals.add_many(iter(repeat))
+            assert (twice.value.kind, twice.value.expected, twice.value.found) == ("goal", None, 1)
+        # an earlier refusal wins over a later one, whichever the kind
+        with pytest.raises(ConcurrencyError, match=repr(goals[0].id)):
+            uow.goals.add_many([goals[1], goals[0], "x"])  # type: ignore[list-item]
+        with pytest.raises(ValidationError, match=r"^goals\[1\]: 'x'"):
+            uow.goals.add_many([goals[1], "x", goals[0]])  # type: ignore[list-item]
+        assert [g.id for g in uow.goals.in_cycle(small.cycle.id)] == [goals[0].id]
+        assert len(uow.audit.entries()) == 2
+        assert uow.goals.add_many(goals[1:]) == 7  # the unit of work goes on
+        uow.commit()
+    assert count(store.path, "goals") == 8
+    assert count(store.path, "audit") == 9
+
+
+def test_bulk_write_arguments_must_be_iterables_of_records(store: SqliteStore) -> None:
+    with store.transaction(actor="a", at=AT) as uow:
+        for value in ("goals", b"x", {"a": 1}, 5, None):
+            with pytest.raises(ValidationError, match="^goals: .* is not an iterable of goals"):
+                uow.goals.add_many(value)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="^check_ins: 'x' is not an iterable"):
+            uow.goals.add_check_ins("x")  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="^events: 3 is not an iterable"):
+            uow.feedback.add_many(3)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=r"^reviews: \{\} is not an iterable"):
+            uow.reviews.add_many({})  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=r"^reviews\[0\]: 1 is not a Review"):
+            uow.reviews.add_many([1])  # type: ignore[list-item]
+        with pytest.raises(ValidationError, match=r"^events\[0\]: 1 is not"):
+            uow.feedback.add_many([1])  # type: ignore[list-item]
+        with pytest.raises(ValidationError, match=r"^check_ins\[0\]: 1 is not a CheckIn"):
+            uow.goals.add_check_ins([1])  # type: ignore[list-item]
+
+
+def test_streamed_check_ins_need_their_goal_and_a_fitting_reading(
+    store: SqliteStore, small: CycleData
+) -> None:
+    goal = next(
+        g for g in small.goals.goals if sum(c.goal_id == g.id for c in small.goals.check_ins) > 2
+    )
+    mine = [c for c in small.goals.check_ins if c.goal_id == goal.id]
+    first = mine[0]
+    wrong = (
+        attrs.evolve(first, id="wrong", value=None, done=True)
+        if first.value is not None
+        else attrs.evolve(first, id="wrong", value=1.0, done=None, milestones_done=())
+    )
+    ghost = attrs.evolve(first, id="ghost-c", goal_id="ghost")
+    with batches_of(2), store.transaction(actor="a", at=AT) as uow:
+        with pytest.raises(UnknownReferenceError, match=r"^check_ins\[0\]\.goal_id: "):
+            uow.goals.add_check_ins(mine)  # the goal is not stored
+        uow.goals.save(goal)
+        with pytest.raises(ConcurrencyError, match=f"check_in {first.id!r}"):
+            uow.goals.add_check_ins([*mine[:2], first, ghost])  # the repeat comes first
+        with pytest.raises(UnknownReferenceError, match=r"^check_ins\[2\]\.goal_id: 'ghost'"):
+            uow.goals.add_check_ins([*mine[:2], ghost, first])
+        with pytest.raises(ValidationError, match=r"^check_ins\[2\]\.(value|done)"):
+            uow.goals.add_check_ins([*mine[:2], wrong])
+        with pytest.raises(ConcurrencyError, match=f"check_in {first.id!r}") as err:
+            uow.goals.add_check_ins([*mine[:2], first])  # repeated in the next batch
+        assert (err.value.expected, err.value.found) == (None, 1)
+        assert uow.goals.check_ins(goal.id) == ()
+        assert uow.goals.add_check_ins(iter(mine)) == len(mine)
+        uow.commit()
+    assert count(store.path, "check_ins") == len(mine)
+
+
+def test_streamed_responses_answer_requests_stored_or_earlier_in_the_call(
+    store: SqliteStore,
+) -> None:
+    ask = FeedbackRequest(
+        id="q1", author="ann", subject="bob", at=AT, requested_from=["cy", "dee"], question="How?"
+    )
+
+    def answer(event_id: str, author: str, at: datetime = AT) -> FeedbackResponse:
+        return FeedbackResponse(
+            id=event_id, request_id="q1", author=author, subject="bob", at=at, text="Well."
+        )
+
+    filler = list(praises_of(4))
+    with batches_of(2), store.transaction(actor="a", at=AT) as uow:
+        with pytest.raises(UnknownReferenceError, match=r"^events\[4\]\.request_id: 'q1'"):
+            uow.feedback.add_many([*filler, answer("a1", "cy"), ask])  # the answer comes first
+        with pytest.raises(ValidationError, match=r"^events\[5\]\.author: 'eve' was not asked"):
+            uow.feedback.add_many([*filler, ask, answer("a1", "eve")])
+        with pytest.raises(ValidationError, match=r"^events\[6\]\.author: 'cy' already answered"):
+            uow.feedback.add_many([ask, *filler, answer("a1", "cy"), answer("a2", "cy")])
+        with pytest.raises(ValidationError, match=r"^events\[1\]\.at: .* before"):
+            uow.feedback.add_many([ask, answer("a1", "cy", AT - timedelta(days=1))])
+        assert uow.feedback.log().events == ()
+        assert uow.feedback.add_many([ask, *filler, answer("a1", "cy")]) == 6
+        # a later call finds the request and its answers stored
+        with pytest.raises(ValidationError, match=r"^events\[0\]\.author: 'cy' already answered"):
+            uow.feedback.add_many([answer("a2", "cy")])
+        with pytest.raises(ConcurrencyError, match="feedback 'a1' already exists"):
+            uow.feedback.add_many([answer("a2", "dee"), answer("a1", "dee")])
+        assert uow.feedback.add_many([answer("a2", "dee")]) == 1
+        uow.commit()
+    assert count(store.path, "feedback") == 7
+
+
+def test_streamed_text_sqlite_cannot_store_is_named_by_position(
+    store: SqliteStore, small: CycleData
+) -> None:
+    goals = list(small.goals.goals[:5])
+    goals[3] = attrs.evolve(goals[3], description="half a pair: \ud800")
+    events = list(praises_of(5))
+    events[4] = attrs.evolve(events[4], text="\udfff")
+    with batches_of(2), store.transaction(actor="a", at=AT) as uow:
+        with pytest.raises(ValidationError, match=r"^goals\[3\]: .* not valid Unicode"):
+            uow.goals.add_many(goals)
+        with pytest.raises(ValidationError, match=r"^events\[4\]: .* not valid Unicode"):
+            uow.feedback.add_many(events)
+        assert uow.goals.in_cycle(small.cycle.id) == ()
+        assert uow.feedback.log().events == ()
+
+
+def test_an_interrupted_add_many_keeps_nothing_of_the_call(store: SqliteStore) -> None:
+    def failing() -> Iterator[Praise]:
+        yield from praises_of(2 * sqlite_module._BATCH + 10, "q")  # into the third batch
+        raise RuntimeError("the export file is truncated")
+
+    with store.transaction(actor="a", at=AT) as uow:
+        uow.feedback.add(next(praises_of(1, "before")))
+        with pytest.raises(RuntimeError, match="truncated"):
+            uow.feedback.add_many(failing())
+        uow.feedback.add(next(praises_of(1, "after")))  # the unit of work goes on
+        uow.commit()
+    with raw(store.path) as conn:  # another connection sees what was committed
+        ids = [row[0] for row in conn.execute("SELECT id FROM feedback ORDER BY id")]
+    assert ids == ["after000000", "before000000"]
+
+
+def test_streams_hold_a_few_batches_not_the_whole_stream(store: SqliteStore) -> None:
+    def peak(work: Callable[[], object]) -> int:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        work()
+        return tracemalloc.get_traced_memory()[1] - base
+
+    tracemalloc.start()
+    try:
+        with store.transaction(actor="a", at=AT) as uow:
+            writing = [peak(lambda: uow.feedback.add_many(praises_of(4_000, "a")))]
+            uow.commit()
+            reading = [peak(lambda: sum(1 for _ in uow.feedback.iter_log()))]
+            writing.append(peak(lambda: uow.feedback.add_many(praises_of(12_000, "b"))))
+            uow.commit()
+            reading.append(peak(lambda: sum(1 for _ in uow.feedback.iter_log())))
+            listing = peak(lambda: uow.feedback.log())
+    finally:
+        tracemalloc.stop()
+    # memory depends on the batch (2,000 records), not on the stream: three and four times the
+    # records, not twice the memory (holding them all would, as the listing does)
+    assert writing[1] < 2 * writing[0], writing
+    assert reading[1] < 2 * reading[0], reading
+    assert listing > 3 * reading[1], (listing, reading)
+
+
+def test_bulk_writes_read_a_batch_at_a_time(store: SqliteStore, small: CycleData) -> None:
+    statements: list[str] = []
+    check_ins = small.goals.check_ins
+    with batches_of(50), store.transaction(actor="a", at=AT) as uow:
+        uow.goals.add_many(small.goals.goals)
+        conn = uow._conn
+        conn.set_trace_callback(statements.append)
+        assert uow.goals.add_check_ins(check_ins) == len(check_ins)
+        assert uow.feedback.add_many(small.feedback.events) == len(small.feedback.events)
+        read = sum(1 for _ in uow.goals.iter_check_ins(small.cycle.id))
+        conn.set_trace_callback(None)
+    assert read == len(check_ins) > 150
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    batches = -(-len(check_ins) // 50) + -(-len(small.feedback.events) // 50)
+    # a query per batch for its goals (or its requests' events), one for where the batch
+    # starts in the table (to name a repeated id), and one for the iterator;
+    # never one per record
+    assert len(selects) <= 2 * batches + 1, selects[:5]
+
+
+@settings(max_examples=20, deadline=None)
+@given(log=logs(max_events=14), size=st.integers(min_value=1, max_value=5))
+def test_add_many_leaves_what_adding_one_by_one_leaves(log: FeedbackLog, size: int) -> None:
+    # requests first: a response must answer a request stored or earlier in the call
+    events = sorted(log.events, key=lambda e: not isinstance(e, FeedbackRequest))
+    folder, bulk = fresh_store()
+    other, single = fresh_store()
+    try:
+        with batches_of(size), bulk.transaction(actor="a", at=AT) as uow:
+            assert uow.feedback.add_many(iter(events)) == len(events)
+            uow.commit()
+        with single.transaction(actor="a", at=AT) as uow:
+            for e in events:
+                uow.feedback.add(e)
+            uow.commit()
+        with bulk.transaction(actor="r", at=AT) as a, single.transaction(actor="r", at=AT) as b:
+            assert a.feedback.log() == b.feedback.log()
+            with batches_of(size):
+                assert tuple(a.feedback.iter_log()) == b.feedback.log().events
+    finally:
+        folder.cleanup()
+        other.cleanup()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    items=st.lists(goals(), max_size=8, unique_by=lambda g: g.id),
+    size=st.integers(min_value=1, max_value=4),
+)
+def test_goals_added_many_are_audited_like_single_saves(items: list[Goal], size: int) -> None:
+    folders = []
+    answers = []
+    for bulk in (True, False):
+        folder, store = fresh_store()
+        folders.append(folder)
+        with batches_of(size), store.transaction(actor="a", at=AT, reason="r") as uow:
+            if bulk:
+                assert uow.goals.add_many(items) == len(items)
+            else:
+                for g in items:
+                    assert uow.goals.save(g) == 1
+            uow.commit()
+        with store.transaction(actor="r", at=AT) as uow:
+            answers.append(([uow.goals.get(g.id) for g in items], uow.audit.entries()))
+    for folder in folders:
+        folder.cleanup()
+    assert answers[0] == answers[1]
+    assert answers[0][0] == items
+
+
+def test_a_check_in_of_a_goal_changed_behind_perfkits_back_is_a_store_error(
+    store: SqliteStore, small: CycleData
+) -> None:
+    goal = next(
+        g for g in small.goals.goals if any(c.goal_id == g.id for c in small.goals.check_ins)
+    )
+    mine = [c for c in small.goals.check_ins if c.goal_id == goal.id]
+    with store.transaction(actor="a", at=AT) as uow:
+        uow.goals.save(goal)
+        uow.commit()
+    for damage in ("not JSON at all", '{"data": {"metric": 5}}'):
+        with raw(store.path) as conn:
+            conn.execute("UPDATE goals SET record = ? WHERE id = ?", (damage, goal.id))
+        with store.transaction(actor="a", at=AT) as uow:
+            with pytest.raises(StoreError, match=f"the stored goal {goal.id!r} .* cannot be read"):
+                uow.goals.add_check_ins(mine)
+            assert count(store.path, "check_ins") == 0

@@ -4,6 +4,7 @@ each validator against a reference written the straightforward way, on every kin
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from perfkit import _validation as v
 from perfkit._errors import ValidationError
+from perfkit._serialization import _usual_id
 from perfkit.goals import CheckIn, OwnerKind
 from perfkit.money import Money
 
@@ -222,3 +224,54 @@ def test_each_reports_the_first_bad_item_as_before(value: Any) -> None:
     assert got[0] == ("refused" if bad else "taken")
     if bad:
         assert got[1].startswith(f"milestones_done[{bad[0]}]: ")
+
+
+# --- the id test the generated readers inline ------------------------------------------------
+
+_ID_PATTERN = re.compile(r"^(?!\s)[^\x00-\x1f\x7f]{1,200}(?<!\s)$")
+
+
+def ref_identifier(_inst: object, attribute: Any, value: object) -> None:
+    """The id check written the plain way: no fast path."""
+    if not isinstance(value, str):
+        raise v.fail(attribute, value, "is not a string id")
+    if _ID_PATTERN.match(value) is None:
+        raise v.fail(
+            attribute,
+            value,
+            "is not a valid id (1-200 characters, no control characters, no space at either end)",
+        )
+
+
+id_like = st.one_of(
+    st.text(max_size=8),
+    st.text(alphabet=st.characters(codec="ascii"), max_size=6),
+    st.sampled_from(["e1", " e1", "e1 ", "\u3000e1", "e1\u2028", "a\x7fb", "é", "x" * 200]),
+    st.sampled_from(["x" * 201, "", "\t", "a\nb", "\x1fa", "\x1ca", "a\x85"]),
+)
+
+
+@given(id_like)
+def test_the_usual_id_test_and_the_id_check_decide_as_the_plain_check(value: str) -> None:
+    expected = decision(lambda: ref_identifier(None, FIELD, value))
+    assert decision(lambda: v.identifier(None, FIELD, value)) == expected
+    inline = eval(_usual_id("value"), {}, {"value": value})  # what the readers run first
+    assert not inline or expected == ("taken", None)  # it never takes a bad id
+
+
+# --- what the validator factories say they check --------------------------------------------
+
+
+def test_the_factories_describe_their_checks() -> None:
+    inner = v.identifier
+    assert v.described(v.between(0.0, 1.0)) == ("between", 0.0, 1.0)
+    assert v.described(v.instance_of(bool)) == ("instance_of", (bool,))
+    assert v.described(v.instance_of(int, float)) == ("instance_of", (int, float))
+    assert v.described(v.instance_of(str, bytes)) == ("instance_of", (str, bytes))
+    assert v.described(v.enum_member(OwnerKind)) == ("enum_member", OwnerKind)
+    assert v.described(v.each(inner)) == ("each", inner)
+    assert v.described(v.optional(v.text)) == ("optional", v.text)
+    key = str.lower
+    assert v.described(v.unique_ids(key, "goal")) == ("unique_ids", key)
+    assert v.described(v.identifier) is None
+    assert v.described(object()) is None

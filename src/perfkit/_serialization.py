@@ -15,13 +15,14 @@ Design notes (see docs/serialization.md for the published format):
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import re
 import threading
 import types
 import typing
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
@@ -37,6 +38,7 @@ from cattrs.errors import (
 )
 from dateutil.parser import isoparse
 
+from . import _validation as v
 from ._errors import MISSING, DocumentError, PerfkitError, ValidationError, join_path
 from ._frozen import FrozenMap
 
@@ -403,7 +405,8 @@ def _flatten(exc: BaseException, path: str) -> Iterator[ValidationError]:
 # problem with its path, but pays for that on every value (a hook call per field, error
 # bookkeeping, dict copies for tagged unions). The fast paths below are generated per class from
 # the converter's own hooks: a reader accepts a subset of what the converter accepts and builds
-# an equal object (through the class's ``__init__``, so every attrs validator still runs), a
+# an equal object, checked as the class's ``__init__`` checks it (for a plain frozen attrs class
+# the reader sets the fields itself and leaves out only the checks it proved pass), a
 # writer gives the very bytes ``json.dumps`` gives for ``unstructure(obj)``. Either gives up
 # (raises) on anything it does not recognise, and the caller then runs the converter, so results
 # and error reports stay the converter's.
@@ -467,6 +470,159 @@ def _optional_inner(t: Any) -> Any:
     return first if second is type(None) else second
 
 
+# --- what the generated readers know of the values they build -------------------------------
+
+_Form = tuple[Any, ...]
+"""What a generated reader knows of a value it gives: ``("str",)``, ``("int",)``,
+``("float",)`` (maybe not finite), ``("bool",)``, ``("date",)`` (of exactly these classes);
+``("datetime",)`` (exactly a datetime, with a fixed-offset :class:`~datetime.timezone`);
+``("obj", classes)`` (an object of exactly one of ``classes``: an enum member, an object built
+by a generated reader); ``("none",)``; ``("opt", form)`` (``None`` or ``form``);
+``("tuple", form)`` (exactly a tuple of items of ``form``); ``("const", value)`` (a field's
+default); ``("any",)`` (nothing known)."""
+
+_ANY: _Form = ("any",)
+_FORM_CLASSES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (float,),
+    "bool": (bool,),
+    "date": (date,),
+    "datetime": (datetime,),
+}
+_ATTRS_CONFIG: Any = importlib.import_module("attr._config")  # the switch of attrs.validators
+
+# Validators of perfkit._validation that read only the value (never the instance): the readers
+# may run them before the object exists, or leave them out where they provably pass.
+_VALUE_CHECKS = frozenset(
+    {
+        v.identifier,
+        v._optional_identifier,
+        v.text,
+        v.non_empty_text,
+        v.aware_datetime,
+        v.a_date,
+        v.finite_float,
+        v.number,
+        v.positive,
+        v.non_negative,
+        v.weight,
+        v.count,
+        v.version,
+        v.decimal,
+    }
+)
+
+
+def _form_classes(form: _Form) -> tuple[type, ...]:
+    """The exact classes a value of ``form`` has, or ``()`` when not known."""
+    if form[0] == "obj":
+        return tuple(form[1])
+    return _FORM_CLASSES.get(form[0], ())
+
+
+def _members(table: dict[Any, Any]) -> _Form:
+    """The form of a value looked up in an enum's table of members."""
+    return ("obj", frozenset(type(m) for m in table.values()))
+
+
+def _value_only(check: object) -> bool:
+    """Whether ``check`` (a validator) reads only the value it is given."""
+    if check in _VALUE_CHECKS:
+        return True
+    what = v.described(check)
+    if what is None:
+        return False
+    if what[0] in ("instance_of", "enum_member", "between"):
+        return True
+    return what[0] in ("optional", "each") and _value_only(what[1])
+
+
+_AND: type = type(attrs.validators.and_())
+
+
+def _parts(validator: object) -> list[Any]:
+    """The validators ``__init__`` runs for a field, in order (a list given to attrs is one
+    ``and_`` validator)."""
+    if validator is None:
+        return []
+    if isinstance(validator, _AND):
+        return [p for part in getattr(validator, "_validators") for p in _parts(part)]  # noqa: B009
+    return [validator]
+
+
+def _keeps(converter: object, form: _Form) -> bool:
+    """Whether ``converter`` provably gives back any value of ``form`` unchanged."""
+    if form[0] == "const":
+        value = form[1]
+        if converter is v.tuple_of:
+            return bool(value.__class__ is tuple)
+        return bool(converter is v.as_float and value.__class__ is float)
+    if converter is v.tuple_of:
+        return bool(form[0] == "tuple")
+    return bool(converter is v.as_float and form[0] == "float")
+
+
+_IMMUTABLE = (type(None), bool, int, float, str, Decimal, date, Enum)
+
+
+def _immutable(value: object) -> bool:
+    """A default a check may be run on once, at generation: a value that cannot change."""
+    if isinstance(value, tuple):
+        return all(_immutable(x) for x in value)
+    return isinstance(value, _IMMUTABLE)
+
+
+def _usual_id(var: str) -> str:
+    """The test of :func:`perfkit._validation.identifier` for the usual id (printable ASCII,
+    1-200 characters, no space at either end), on ``var``, an exact ``str``."""
+    return (
+        f"{var}.isascii() and {var}.isprintable() and 0 < len({var}) <= 200"
+        f" and {var}[0] != ' ' and {var}[-1] != ' '"
+    )
+
+
+@attrs.frozen
+class _FrozenProbe:
+    """Internal: shows what attrs makes of a frozen class."""
+
+
+_FROZEN_SETATTR = _FrozenProbe.__setattr__
+
+
+def _direct_setters(cls: type) -> dict[str, Any] | None:
+    """For a class whose objects a generated reader may build itself, as its ``__init__``
+    does (see :meth:`_Fast._reader_lines`): the slot setter of each field. ``None`` for any
+    other class: one whose ``__init__`` is not attrs' own, or does more than set the fields
+    (pre-init hook, cached hash, fields not set by ``__init__``, converters or factories that
+    take the instance), or that is not frozen with slots."""
+    if cls.__setattr__ is not _FROZEN_SETATTR:  # type: ignore[comparison-overlap]
+        return None
+    code = getattr(cls.__dict__.get("__init__"), "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return None
+    if hasattr(cls, "__attrs_pre_init__"):
+        return None
+    slots: set[str] = set()
+    for k in cls.__mro__:
+        names = k.__dict__.get("__slots__", ())
+        slots.update((names,) if isinstance(names, str) else names)
+    if "_attrs_cached_hash" in slots:
+        return None
+    setters: dict[str, Any] = {}
+    for a in attrs.fields(cls):
+        if not a.init or isinstance(a.converter, attrs.Converter):
+            return None
+        default = a.default
+        if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
+            return None
+        found = next((k.__dict__[a.name] for k in cls.__mro__ if a.name in k.__dict__), None)
+        if not isinstance(found, types.MemberDescriptorType):
+            return None
+        setters[a.name] = found.__set__
+    return setters
+
+
 class _Fast:
     """The generated readers and writers of one converter (the default one: no timezone to
     assume), built per class on first use."""
@@ -478,6 +634,7 @@ class _Fast:
         self._runtime: dict[type, Callable[[Any], str]] = {}
         self.documents: dict[type, Callable[[Any], str]] = {}
         self._building: set[Any] = set()
+        self._forms: dict[Any, _Form] = {}
         self._lock = threading.RLock()
         self._count = 0
 
@@ -492,7 +649,8 @@ class _Fast:
     def _compile(self, name: str, lines: list[str], g: dict[str, Any]) -> Any:
         code = "\n".join(lines)
         g.update(_Unfit=_Unfit, _M=_NOT_GIVEN, _q=_q, _any=_any_text)
-        g.update(_fr=_float_repr, _ir=_int_repr)
+        g.update(_fr=_float_repr, _ir=_int_repr, _new=object.__new__)
+        g.update(_attrs_config=_ATTRS_CONFIG)
         exec(compile(code, f"<perfkit fast {name}>", "exec"), g)
         return g[name]
 
@@ -516,6 +674,13 @@ class _Fast:
             return lambda obj: self.reader(cls)(obj)
         return self.reader(cls)
 
+    def _reader_form(self, cls: Any) -> _Form:
+        """What the reader of ``cls`` (found by :meth:`_late_reader`) gives: an object of
+        exactly that class when the reader was generated here, else anything."""
+        if cls in self._building:
+            return _ANY
+        return self._forms.get(cls, _ANY)
+
     def _make_reader(self, cls: Any) -> Callable[[Any], Any]:
         conv = self.conv
         hook = conv.get_structure_hook(cls)
@@ -530,90 +695,281 @@ class _Fast:
             if tagged and any(a.name == "type" for a in fields):
                 return lambda obj: hook(obj, cls)
             g: dict[str, Any] = {}
-            lines = ["def read(o):", "  if o.__class__ is not dict: raise _Unfit", "  m = 0"]
-            if tagged:
-                kind = self._name(g, getattr(cls, "kind"))  # noqa: B009 - a union member
-                lines.append(f"  if 'type' in o and o['type'] != {kind}: raise _Unfit")
-            args = []
-            for i, a in enumerate(fields):
-                var = f"x{i}"
-                if a.default is attrs.NOTHING:
-                    lines.append(f"  {var} = o[{a.name!r}]")
-                    lines += self._read_lines(a.type, var, g, 2)
-                else:
-                    default = a.default
-                    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                        default = attrs.NOTHING  # as if not given: __init__ calls the factory
-                    lines.append(f"  {var} = o.get({a.name!r}, _M)")
-                    lines.append(f"  if {var} is _M:")
-                    lines.append(f"    {var} = {self._name(g, default)}")
-                    lines.append("    m += 1")
-                    lines.append("  else:")
-                    lines += self._read_lines(a.type, var, g, 4) or ["    pass"]
-                args.append(f"{a.alias}={var}")
-            # No other keys: the fields found (all but the m missing) are every key there is
-            # (but the tag of a union member).
-            known = f"{len(fields)} + ('type' in o)" if tagged else f"{len(fields)}"
-            lines.append(f"  if len(o) + m != {known}: raise _Unfit")
-            lines.append(f"  return {self._name(g, cls)}({', '.join(args)})")
-            return typing.cast(Callable[[Any], Any], self._compile("read", lines, g))
+            plain = typing.cast(
+                Callable[[Any], Any],
+                self._compile("read", self._reader_lines(cls, fields, tagged, g, None), g),
+            )
+            setters = _direct_setters(cls)
+            read = plain
+            if setters is not None:
+                g = {"_plain": plain}
+                lines = self._reader_lines(cls, fields, tagged, g, setters)
+                read = typing.cast(Callable[[Any], Any], self._compile("read", lines, g))
+            self._forms[cls] = ("obj", frozenset({cls}))
+            return read
         finally:
             self._building.discard(cls)
 
-    def _value_reader(self, t: Any) -> Callable[[Any], Any]:
-        """A function converting one value of type ``t`` (an item of a tuple)."""
-        g: dict[str, Any] = {}
-        lines = ["def conv(x):", *self._read_lines(t, "x", g, 2), "  return x"]
-        return typing.cast(Callable[[Any], Any], self._compile("conv", lines, g))
+    def _reader_lines(
+        self,
+        cls: Any,
+        fields: list[attrs.Attribute[Any]],
+        tagged: bool,
+        g: dict[str, Any],
+        setters: dict[str, Any] | None,
+    ) -> list[str]:
+        """The code of a reader of ``cls``. Without ``setters`` it calls ``cls(...)``; with
+        them (see :func:`_direct_setters`) it builds the object as the class's ``__init__``
+        does, but skips each check the values read are proved to pass (see :meth:`_settle`)."""
+        direct = setters is not None
+        lines = ["def read(o):"]
+        if direct:
+            lines.append("  if _attrs_config._run_validators is not True: return _plain(o)")
+        lines += ["  if o.__class__ is not dict: raise _Unfit", "  m = 0"]
+        if tagged:
+            kind = self._name(g, getattr(cls, "kind"))  # noqa: B009 - a union member
+            lines.append(f"  if 'type' in o and o['type'] != {kind}: raise _Unfit")
+        args = []
+        late: list[str] = []
+        for i, a in enumerate(fields):
+            var = f"x{i}"
+            if a.default is attrs.NOTHING:
+                lines.append(f"  {var} = o[{a.name!r}]")
+                read, form = self._read(a.type, var, g, 2)
+                lines += read
+                if direct:
+                    lines += self._settle(a, var, form, g, 2)
+            else:
+                default = a.default
+                factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+                lines.append(f"  {var} = o.get({a.name!r}, _M)")
+                lines.append(f"  if {var} is _M:")
+                if not direct:
+                    # as if not given: __init__ calls the factory
+                    given = attrs.NOTHING if factory else default
+                    lines.append(f"    {var} = {self._name(g, given)}")
+                    lines.append("    m += 1")
+                elif factory:
+                    factory_fn = getattr(default, "factory")  # noqa: B009 - an attrs.Factory
+                    lines.append(f"    {var} = {self._name(g, factory_fn)}()")
+                    lines.append("    m += 1")
+                    lines += self._settle(a, var, _ANY, g, 4)
+                else:
+                    lines.append(f"    {var} = {self._name(g, default)}")
+                    lines.append("    m += 1")
+                    lines += self._settle(a, var, ("const", default), g, 4)
+                lines.append("  else:")
+                read, form = self._read(a.type, var, g, 4)
+                if direct:
+                    read += self._settle(a, var, form, g, 4)
+                lines += read or ["    pass"]
+            args.append(f"{a.alias}={var}")
+            if direct:
+                late += self._late_checks(a, var, g)
+        # No other keys: the fields found (all but the m missing) are every key there is
+        # (but the tag of a union member).
+        known = f"{len(fields)} + ('type' in o)" if tagged else f"{len(fields)}"
+        lines.append(f"  if len(o) + m != {known}: raise _Unfit")
+        if setters is None:
+            lines.append(f"  return {self._name(g, cls)}({', '.join(args)})")
+            return lines
+        lines.append(f"  r = _new({self._name(g, cls)})")
+        for i, a in enumerate(fields):
+            lines.append(f"  {self._name(g, setters[a.name])}(r, x{i})")
+        lines += late
+        if hasattr(cls, "__attrs_post_init__"):
+            lines.append("  r.__attrs_post_init__()")
+        lines.append("  return r")
+        return lines
+
+    # --- the checks of a directly built object ---------------------------------------------
+    #
+    # A directly built object gets what ``__init__`` gives it: each field's value through the
+    # field's converter, every validator that reads the instance run on the whole object (in
+    # field order), then ``__attrs_post_init__``. The validators of perfkit._validation that
+    # read only the value run as soon as the value is known, inlined where they take it, and
+    # are left out where the reader proved they pass: a ``str`` read is text, a datetime read
+    # with a fixed offset is aware, an object built by a generated reader is an instance of its
+    # class, a default is checked once, here. Any check that fails raises, and the caller reads
+    # the document the exact way, which reports the error.
+
+    def _settle(
+        self, a: attrs.Attribute[Any], var: str, form: _Form, g: dict[str, Any], indent: int
+    ) -> list[str]:
+        """Statements that pass ``var`` (of form ``form``) through the field's converter and
+        check it with the field's validators that read only the value."""
+        pad = " " * indent
+        checks = [c for c in _parts(a.validator) if _value_only(c)]
+        name = self._name(g, a)
+        converter = a.converter
+        if converter is None or _keeps(converter, form):
+            return self._checks(checks, form, var, name, g, indent)
+        same = self._checks(checks, form, var, name, g, indent + 2)
+        other = self._checks(checks, _ANY, var, name, g, indent + 2)
+        # A converter that gives back the very object it was given left its form alone.
+        return [
+            f"{pad}_y = {self._name(g, converter)}({var})",
+            f"{pad}if _y is not {var}:",
+            f"{pad}  {var} = _y",
+            *other,
+            *([f"{pad}else:", *same] if same else []),
+        ]
+
+    def _checks(
+        self, checks: list[Any], form: _Form, var: str, attr: str, g: dict[str, Any], indent: int
+    ) -> list[str]:
+        return [line for c in checks for line in self._check(c, form, var, attr, g, indent)]
+
+    def _check(
+        self, check: Any, form: _Form, var: str, attr: str, g: dict[str, Any], indent: int
+    ) -> list[str]:
+        """Statements that raise unless ``check`` (a validator that reads only the value)
+        passes ``var`` of form ``form``: none where it provably passes, a test of the usual
+        value inlined before the call, or the call."""
+        pad = " " * indent
+        call = f"{self._name(g, check)}(None, {attr}, {var})"
+        what = v.described(check)
+        if form[0] == "const":
+            value = form[1]
+            if _immutable(value):
+                try:
+                    check(None, g[attr], value)
+                except Exception:  # noqa: BLE001 - the call below raises it again
+                    return [f"{pad}{call}"]
+                return []
+            return [f"{pad}{call}"]
+        if check is v._optional_identifier or (what is not None and what[0] == "optional"):
+            inner = v.identifier if what is None else what[1]
+            if form[0] == "none":
+                return []
+            if form[0] == "opt":
+                found = self._check(inner, form[1], var, attr, g, indent + 2)
+                return [f"{pad}if {var} is not None:", *found] if found else []
+            if form[0] != "any":
+                return self._check(inner, form, var, attr, g, indent)
+            return [f"{pad}{call}"]
+        kinds = _form_classes(form)
+        if check is v.identifier and kinds == (str,):
+            return [f"{pad}if not ({_usual_id(var)}): {call}"]
+        if (check is v.text and kinds == (str,)) or (
+            (check is v.aware_datetime and form[0] == "datetime")
+            or (check is v.a_date and kinds == (date,))
+        ):
+            return []
+        if check is v.non_empty_text and kinds == (str,):
+            return [f"{pad}if not {var}.strip(): {call}"]
+        if kinds == (float,):
+            finite = f"{var} - {var} == 0.0"
+            test = {
+                v.finite_float: finite,
+                v.number: finite,
+                v.positive: f"{finite} and {var} > 0.0",
+                v.non_negative: f"{finite} and {var} >= 0.0",
+                v.weight: f"{finite} and 0.0 < {var} <= {v.MAX_WEIGHT!r}",
+            }.get(check)
+            if test is None and what is not None and what[0] == "between":
+                low, high = self._name(g, what[1]), self._name(g, what[2])
+                test = f"{finite} and {low} <= {var} <= {high}"
+            if test is not None:
+                return [f"{pad}if not ({test}): {call}"]
+        if kinds == (int,) and check in (v.count, v.version):
+            return [f"{pad}if {var} < {0 if check is v.count else 1}: {call}"]
+        if what is not None and what[0] == "instance_of" and kinds:
+            numeric = any(k in (int, float, Decimal) for k in what[1])
+            wanted = what[1]
+            if all(
+                issubclass(k, wanted)
+                and not (numeric and issubclass(k, bool) and bool not in wanted)
+                for k in kinds
+            ):
+                return []
+        if (
+            what is not None
+            and what[0] == "enum_member"
+            and kinds
+            and all(issubclass(k, what[1]) for k in kinds)
+        ):
+            return []
+        if what is not None and what[0] == "each" and form[0] == "tuple":
+            item = f"_i{self._count}"
+            self._count += 1
+            found = self._check(what[1], form[1], item, attr, g, indent + 2)
+            return [f"{pad}for {item} in {var}:", *found] if found else []
+        return [f"{pad}{call}"]
+
+    def _late_checks(self, a: attrs.Attribute[Any], var: str, g: dict[str, Any]) -> list[str]:
+        """The calls of the field's validators that may read the instance ``r``: run as
+        ``__init__`` runs them, once every field is set."""
+        out = []
+        for c in _parts(a.validator):
+            if _value_only(c):
+                continue
+            call = f"{self._name(g, c)}(r, {self._name(g, a)}, {var})"
+            what = v.described(c)
+            if what is not None and what[0] == "unique_ids":  # an empty tuple has no repeats
+                out.append(f"  if {var}.__class__ is not tuple or {var}: {call}")
+            else:
+                out.append(f"  {call}")
+        return out
 
     def _read_lines(self, t: Any, var: str, g: dict[str, Any], indent: int) -> list[str]:
+        return self._read(t, var, g, indent)[0]
+
+    def _read(self, t: Any, var: str, g: dict[str, Any], indent: int) -> tuple[list[str], _Form]:
         """Statements that turn ``var`` (plain data) into a value of type ``t`` in place, or
-        raise: each does what the converter's hook for ``t`` does, for the inputs it takes."""
+        raise: each does what the converter's hook for ``t`` does, for the inputs it takes;
+        and the form of the value they give (see :data:`_Form`)."""
         pad = " " * indent
         if t is None:  # no annotation: cattrs passes the value through
-            return []
+            return [], _ANY
         hook = self.conv.get_structure_hook(t)
         mark = _marked(hook)
         if hook is _s_str:
             if t is not str and _is_enum(t):
                 table = _marked(_enum_hook(t))
                 assert table is not None
-                return [f"{pad}{var} = {self._name(g, table[1])}[{var}]"]
-            return [f"{pad}if {var}.__class__ is not str: raise _Unfit"]
+                return [f"{pad}{var} = {self._name(g, table[1])}[{var}]"], _members(table[1])
+            return [f"{pad}if {var}.__class__ is not str: raise _Unfit"], ("str",)
         if hook is _s_int:
-            return [f"{pad}if {var}.__class__ is not int: raise _Unfit"]
+            return [f"{pad}if {var}.__class__ is not int: raise _Unfit"], ("int",)
         if hook is _s_float:
             return [
                 f"{pad}if {var}.__class__ is not float:",
                 f"{pad}  if {var}.__class__ is not int: raise _Unfit",
                 f"{pad}  {var} = float({var})",
-            ]
+            ], ("float",)
         if hook is _s_bool:
-            return [f"{pad}if {var} is not True and {var} is not False: raise _Unfit"]
+            return [f"{pad}if {var} is not True and {var} is not False: raise _Unfit"], ("bool",)
         if hook is _s_date:
             return [
                 f"{pad}if {var}.__class__ is not str: raise _Unfit",
                 f"{pad}{var} = {self._name(g, date.fromisoformat)}({var})",
-            ]
+            ], ("date",)
         if mark is not None and mark[0] == "datetime" and mark[1] is None:
+            # A fixed offset (what fromisoformat gives a zoned text): an aware datetime.
             return [
                 f"{pad}if {var}.__class__ is not str: raise _Unfit",
                 f"{pad}{var} = {self._name(g, datetime.fromisoformat)}({var})",
-                f"{pad}if {var}.tzinfo is None: raise _Unfit",
-            ]
+                f"{pad}if {var}.tzinfo.__class__ is not {self._name(g, timezone)}: raise _Unfit",
+            ], ("datetime",)
         if mark is not None and mark[0] == "enum":
-            return [f"{pad}{var} = {self._name(g, mark[1])}[{var}]"]
+            return [f"{pad}{var} = {self._name(g, mark[1])}[{var}]"], _members(mark[1])
         if getattr(hook, "__func__", None) is cattrs.BaseConverter._structure_optional:
-            inner = self._read_lines(_optional_inner(t), var, g, indent + 2)
-            return [f"{pad}if {var} is not None:", *inner] if inner else []
+            inner, form = self._read(_optional_inner(t), var, g, indent + 2)
+            return ([f"{pad}if {var} is not None:", *inner] if inner else []), ("opt", form)
         if mark is not None and mark[0] == "union":
             by_tag = {tag: self.reader(m) for tag, m in mark[1].items()}
+            forms = [self._reader_form(m) for m in mark[1].values()]
+            union: _Form = _ANY
+            if forms and all(f[0] == "obj" for f in forms):
+                union = ("obj", frozenset(k for f in forms for k in f[1]))
             lookup = f"{var} = {self._name(g, by_tag)}[{var}['type']]({var})"
             if type(None) in get_args(t):
-                return [f"{pad}if {var} is not None: {lookup}"]
-            return [f"{pad}{lookup}"]
+                return [f"{pad}if {var} is not None: {lookup}"], ("opt", union)
+            return [f"{pad}{lookup}"], union
         if mark is not None and mark[0] == "member":
-            return [f"{pad}{var} = {self._name(g, self._late_reader(mark[1]))}({var})"]
+            read = self._late_reader(mark[1])
+            return [f"{pad}{var} = {self._name(g, read)}({var})"], self._reader_form(mark[1])
         if mark is not None and mark[0] == "tuple":
             item = mark[1]
             lines = [f"{pad}if {var}.__class__ is not list: raise _Unfit"]
@@ -623,13 +979,29 @@ class _Fast:
                     f"{pad}for _i in {var}:",
                     f"{pad}  if _i.__class__ is not str: raise _Unfit",
                     f"{pad}{var} = tuple({var})",
-                ]
-            each = self._name(g, self._value_reader(item))
-            return [*lines, f"{pad}{var} = tuple([{each}(_i) for _i in {var}])"]
+                ], ("tuple", ("str",))
+            each, item_form = self._item_reader(item)
+            return [
+                *lines,
+                f"{pad}{var} = tuple([{self._name(g, each)}(_i) for _i in {var}])",
+            ], ("tuple", item_form)
         if isinstance(t, type) and attrs.has(t) and _is_cattrs_class_hook(hook, t, "structure"):
-            return [f"{pad}{var} = {self._name(g, self._late_reader(t))}({var})"]
+            read = self._late_reader(t)
+            return [f"{pad}{var} = {self._name(g, read)}({var})"], self._reader_form(t)
         # Anything else: the converter's own hook (a Decimal, a FrozenMap, a fixed tuple, ...).
-        return [f"{pad}{var} = {self._name(g, hook)}({var}, {self._name(g, t)})"]
+        return [f"{pad}{var} = {self._name(g, hook)}({var}, {self._name(g, t)})"], _ANY
+
+    def _item_reader(self, t: Any) -> tuple[Callable[[Any], Any], _Form]:
+        """The function reading one item of a tuple of ``t``, and the form of what it gives:
+        the reader itself for a class with a generated reader."""
+        hook = self.conv.get_structure_hook(t)
+        if isinstance(t, type) and attrs.has(t) and _is_cattrs_class_hook(hook, t, "structure"):
+            read = self._late_reader(t)
+            return read, self._reader_form(t)
+        g: dict[str, Any] = {}
+        lines, form = self._read(t, "x", g, 2)
+        conv = self._compile("conv", ["def conv(x):", *lines, "  return x"], g)
+        return typing.cast(Callable[[Any], Any], conv), form
 
     # --- writers: object -> JSON text ------------------------------------------------------
 
@@ -928,7 +1300,14 @@ def loads(
         )
     type_name = doc.get("type", MISSING)
     target: type[Any] | None
-    if cls is not None:
+    members = _union_members(cls) if cls is not None else frozenset()
+    if members:  # a union such as FeedbackEvent: the document names one of its classes
+        names = {m.__name__: m for m in members}
+        target = names.get(type_name) if isinstance(type_name, str) else None
+        if target is None:
+            options = " or ".join(sorted(names))
+            problems.append(ValidationError("type", type_name, f"is not {options}"))
+    elif cls is not None:
         target = cls
         if type_name != cls.__name__:
             problems.append(ValidationError("type", type_name, f"is not {cls.__name__}"))

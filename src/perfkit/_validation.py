@@ -31,6 +31,21 @@ def fail(attribute: attrs.Attribute[Any], value: object, reason: str) -> Validat
     return ValidationError(attribute.name, value, reason)
 
 
+def _describe(check: Validator, *what: Any) -> Validator:
+    """Say what a validator made by a factory is (``("between", 0.0, 1.0)``), so that the
+    readers generated in :mod:`perfkit._serialization` may inline it or prove that it passes.
+    The factories' checks read only the value, never the instance (but for what an ``inner``
+    validator given to :func:`optional` or :func:`each` reads)."""
+    check._perfkit_check = what  # type: ignore[attr-defined]
+    return check
+
+
+def described(check: object) -> tuple[Any, ...] | None:
+    """What :func:`_describe` said of ``check``, or ``None``."""
+    what: tuple[Any, ...] | None = getattr(check, "_perfkit_check", None)
+    return what
+
+
 def _type_name(kinds: tuple[type, ...]) -> str:
     """``a Goal``, ``an Employee``, ``a Goal or an Owner``."""
     return " or ".join(f"{article(k.__name__)} {k.__name__}" for k in kinds)
@@ -50,7 +65,7 @@ def instance_of(*kinds: type) -> Validator:
             if isinstance(value, bool) or not isinstance(value, kinds):
                 raise fail(attribute, value, f"is not {_type_name(kinds)}")
 
-        return check
+        return _describe(check, "instance_of", kinds)
 
     if len(kinds) == 1:  # the usual case, checked for every record: its exact class first
         kind = kinds[0]
@@ -59,13 +74,13 @@ def instance_of(*kinds: type) -> Validator:
             if value.__class__ is not kind and not isinstance(value, kind):
                 raise fail(attribute, value, f"is not {_type_name(kinds)}")
 
-        return check_one
+        return _describe(check_one, "instance_of", kinds)
 
     def check_any(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kinds):
             raise fail(attribute, value, f"is not {_type_name(kinds)}")
 
-    return check_any
+    return _describe(check_any, "instance_of", kinds)
 
 
 def optional(inner: Validator) -> Validator:
@@ -76,7 +91,7 @@ def optional(inner: Validator) -> Validator:
         if value is not None:
             inner(inst, attribute, value)
 
-    return check
+    return _describe(check, "optional", inner)
 
 
 def enum_member(kind: type[Enum]) -> Validator:
@@ -86,7 +101,7 @@ def enum_member(kind: type[Enum]) -> Validator:
             name = kind.__name__
             raise fail(attribute, value, f"is not {article(name)} {name} (one of {options})")
 
-    return check
+    return _describe(check, "enum_member", kind)
 
 
 def as_enum(kind: type[E], value: Any) -> Any:
@@ -240,7 +255,7 @@ def between(low: float, high: float) -> Validator:
         if not low <= v <= high:
             raise fail(attribute, value, f"is not between {low:g} and {high:g}")
 
-    return check
+    return _describe(check, "between", low, high)
 
 
 def decimal(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -288,7 +303,7 @@ def each(inner: Validator, *, label: str | None = None) -> Validator:
                 inner(inst, _renamed(attribute, f"{label or attribute.name}[{i}]"), item)
                 raise
 
-    return check
+    return _describe(check, "each", inner)
 
 
 def unique_ids(key: Callable[[Any], str], what: str) -> Validator:
@@ -305,7 +320,7 @@ def unique_ids(key: Callable[[Any], str], what: str) -> Validator:
                 )
             seen[k] = i
 
-    return check
+    return _describe(check, "unique_ids", key)
 
 
 def _renamed(attribute: attrs.Attribute[Any], name: str) -> attrs.Attribute[Any]:

@@ -65,7 +65,8 @@ import abc
 import functools
 import pathlib
 import random
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 from uuid import uuid4
@@ -274,7 +275,223 @@ _BAD_ARGUMENTS: list[tuple[str, Callable[[UnitOfWork], object]]] = [
     ("record_id", lambda u: u.audit.entries(12)),  # type: ignore[arg-type]
     ("data", lambda u: u.import_data(_data().goals)),  # type: ignore[arg-type]
     ("cycle_id", lambda u: u.cycle_data(None)),  # type: ignore[arg-type]
+    ("goals", lambda u: u.goals.add_many("g1")),  # type: ignore[arg-type]
+    ("goals", lambda u: u.goals.add_many({"g1": _goal("g1")})),  # type: ignore[dict-item]
+    ("goals", lambda u: u.goals.add_many(None)),  # type: ignore[arg-type]
+    ("check_ins", lambda u: u.goals.add_check_ins(5)),  # type: ignore[arg-type]
+    ("check_ins", lambda u: u.goals.add_check_ins(_check_in("c1", "g1", _T0))),  # type: ignore[arg-type]
+    ("events", lambda u: u.feedback.add_many("well done")),  # type: ignore[arg-type]
+    ("events", lambda u: u.feedback.add_many(_praise("f1", "e0001", _T0))),  # type: ignore[arg-type]
+    ("reviews", lambda u: u.reviews.add_many({})),
+    ("reviews", lambda u: u.reviews.add_many(3.5)),  # type: ignore[arg-type]
+    ("cycle_id", lambda u: u.goals.iter_in_cycle(2026)),  # type: ignore[arg-type]
+    ("cycle_id", lambda u: u.goals.iter_check_ins(None)),  # type: ignore[arg-type]
+    ("cycle_id", lambda u: u.reviews.iter_by_cycle(None)),  # type: ignore[arg-type]
+    ("subject", lambda u: u.reviews.iter_by_cycle(_CYCLE, subject=1)),  # type: ignore[arg-type]
 ]
+
+
+# --- streams (add_many, add_check_ins, iter_*) ------------------------------------------------
+
+_BIG = 4_500  # more than two batches of the SQL adapters (about 2,000 rows a batch)
+_DAY0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+
+
+def _head(data: CycleData) -> CycleData:
+    """The head of a cycle: its organisation, the cycle, its scales and forms, and nothing
+    else (what ``import_data`` stores before the records are streamed in)."""
+    return attrs.evolve(data, goals=GoalSet(), feedback=FeedbackLog(), reviews=())
+
+
+def _stream(items: Sequence[Any]) -> Iterator[Any]:
+    """``items`` as a generator: read once, lazily, with no length."""
+    yield from items
+
+
+def _failing(items: Sequence[Any], after: int) -> Iterator[Any]:
+    """The first ``after`` items of ``items``, then ``_Boom`` (a file that breaks midway)."""
+    yield from items[:after]
+    raise _Boom
+
+
+def _request(
+    request_id: str,
+    subject: str = "e0001",
+    asked: tuple[str, ...] = ("e0005", "e0006"),
+    at: datetime = _DAY0,
+) -> FeedbackRequest:
+    return FeedbackRequest(
+        id=request_id,
+        author="e0000",
+        subject=subject,
+        at=at,
+        requested_from=asked,
+        question="What should they keep doing?",
+    )
+
+
+def _answer(
+    event_id: str,
+    request_id: str,
+    author: str = "e0005",
+    subject: str = "e0001",
+    at: datetime = _DAY0,
+) -> FeedbackResponse:
+    return FeedbackResponse(
+        id=event_id,
+        request_id=request_id,
+        author=author,
+        subject=subject,
+        at=at + timedelta(hours=1),
+        text="Keep writing things down.",
+    )
+
+
+def _many_goals(n: int, prefix: str = "g") -> list[Goal]:
+    """``n`` small goals, not in id order (so that order by id and order given differ)."""
+    goals = [
+        _goal(f"{prefix}{i:05d}", cycle_id=(None if i % 97 == 0 else _CYCLE)) for i in range(n)
+    ]
+    random.Random(n).shuffle(goals)
+    return goals
+
+
+def _many_check_ins(n: int, goal_ids: Sequence[str], prefix: str = "c") -> list[CheckIn]:
+    return [
+        _check_in(
+            f"{prefix}{i:05d}",
+            goal_ids[i % len(goal_ids)],
+            _DAY0 + timedelta(minutes=i % 611),
+            i % 11,
+        )
+        for i in range(n)
+    ]
+
+
+def _many_events(n: int, prefix: str = "f") -> list[FeedbackEvent]:
+    """``n`` events: praise, and a request every 500 with its two answers right after it (so
+    some requests and their answers fall in different batches)."""
+    events: list[FeedbackEvent] = []
+    i = 0
+    while len(events) < n:
+        if i % 500 == 498 and len(events) + 3 <= n:
+            request = _request(f"{prefix}{i:05d}-q", at=_DAY0 + timedelta(minutes=i))
+            events += [
+                request,
+                _answer(f"{prefix}{i:05d}-a", request.id, "e0005", at=request.at),
+                _answer(f"{prefix}{i:05d}-b", request.id, "e0006", at=request.at),
+            ]
+        else:
+            events.append(
+                _praise(f"{prefix}{i:05d}", f"e000{i % 7 + 1}", _DAY0 + timedelta(minutes=i % 307))
+            )
+        i += 1
+    return events
+
+
+def _many_reviews(n: int, prefix: str = "r") -> list[Review]:
+    template = _data().reviews[0]
+    return [attrs.evolve(template, id=f"{prefix}{i:05d}") for i in range(n)[::-1]]
+
+
+def _everything(uow: UnitOfWork, cycles: Sequence[str] = (_CYCLE, "fy2027")) -> dict[str, Any]:
+    """What a unit of work sees of the store, through the listings (to compare two stores, or a
+    store before and after a refused call)."""
+    seen: dict[str, Any] = {
+        "organisation": uow.organisation.load(),
+        "cycles": uow.cycles.list(),
+        "log": uow.feedback.log().events,
+        "audit": uow.audit.entries(),
+    }
+    for cycle_id in cycles:
+        goals = uow.goals.in_cycle(cycle_id)
+        reviews = uow.reviews.by_cycle(cycle_id)
+        seen[f"goals of {cycle_id}"] = [(g, uow.goals.version(g.id)) for g in goals]
+        seen[f"check-ins of {cycle_id}"] = uow.goals.goal_set(cycle_id).check_ins
+        seen[f"reviews of {cycle_id}"] = [(r, uow.reviews.version(r.id)) for r in reviews]
+    return seen
+
+
+def _streams(uow: UnitOfWork, cycle_id: str, subject: str | None = None) -> dict[str, Any]:
+    """Every iterator of a cycle, listed, next to the listing it must equal."""
+    return {
+        "goals": (list(uow.goals.iter_in_cycle(cycle_id)), list(uow.goals.in_cycle(cycle_id))),
+        "check-ins": (
+            list(uow.goals.iter_check_ins(cycle_id)),
+            list(uow.goals.goal_set(cycle_id).check_ins),
+        ),
+        "log": (list(uow.feedback.iter_log()), list(uow.feedback.log().events)),
+        "reviews": (
+            list(uow.reviews.iter_by_cycle(cycle_id, subject)),
+            list(uow.reviews.by_cycle(cycle_id, subject)),
+        ),
+    }
+
+
+def _assert_streams_match(uow: UnitOfWork, cycle_id: str, subject: str | None = None) -> None:
+    for name, (streamed, listed) in _streams(uow, cycle_id, subject).items():
+        assert streamed == listed, f"{name}: the iterator differs from the listing"
+
+
+# The writers of a stream, by the argument name their errors start with.
+_WRITERS: dict[str, Callable[[UnitOfWork, Any], int]] = {
+    "goals": lambda u, xs: u.goals.add_many(xs),
+    "check_ins": lambda u, xs: u.goals.add_check_ins(xs),
+    "events": lambda u, xs: u.feedback.add_many(xs),
+    "reviews": lambda u, xs: u.reviews.add_many(xs),
+}
+
+# The iterators, by what they read (their unit of work's rules are the same).
+_ITERATORS: dict[str, Callable[[UnitOfWork], Iterator[Any]]] = {
+    "goals": lambda u: u.goals.iter_in_cycle(_CYCLE),
+    "check-ins": lambda u: u.goals.iter_check_ins(_CYCLE),
+    "log": lambda u: u.feedback.iter_log(),
+    "reviews": lambda u: u.reviews.iter_by_cycle(_CYCLE),
+}
+
+
+def _close(it: Iterator[Any]) -> None:
+    """Close an iterator of a store (they are generators: ``it.close()``)."""
+    close = getattr(it, "close", None)
+    assert callable(close), "a store's iterator is a generator: it has close()"
+    close()
+
+
+# Every kind of write, refused while an iteration is open (and commit/rollback too).
+_WRITES_WHILE_ITERATING: list[tuple[str, Callable[[UnitOfWork], object]]] = [
+    ("organisation.save", lambda u: u.organisation.save(_data().organisation)),
+    ("cycles.add", lambda u: u.cycles.add(attrs.evolve(_data().cycle, id="fy2030"))),
+    ("cycles.save", lambda u: u.cycles.save(_data().cycle, 1)),
+    ("goals.save", lambda u: u.goals.save(_goal("g-new"))),
+    ("goals.add_many", lambda u: u.goals.add_many([_goal("g-new")])),
+    ("goals.add_check_in", lambda u: u.goals.add_check_in(_check_in("c-new", "s-g1", _T0))),
+    ("goals.add_check_ins", lambda u: u.goals.add_check_ins([_check_in("c-new", "s-g1", _T0)])),
+    ("feedback.add", lambda u: u.feedback.add(_praise("f-new", "e0001", _T0))),
+    ("feedback.add_many", lambda u: u.feedback.add_many([_praise("f-new", "e0001", _T0)])),
+    ("reviews.save", lambda u: u.reviews.save(_review("r-new"))),
+    ("reviews.add_many", lambda u: u.reviews.add_many([_review("r-new")])),
+    ("calibrations.save", lambda u: u.calibrations.save(_session("s-new"))),
+    ("results.save", lambda u: u.results.save(_result())),
+    (
+        "import_data",
+        lambda u: u.import_data(
+            attrs.evolve(_head(_data()), cycle=attrs.evolve(_data().cycle, id="fy2031"))
+        ),
+    ),
+    ("commit", lambda u: u.commit()),
+    ("rollback", lambda u: u.rollback()),
+]
+
+
+def _small_cycle(uow: UnitOfWork) -> None:
+    """A few records of every kind a stream reads (ids ``s-...``)."""
+    uow.import_data(_head(_data()))
+    uow.goals.add_many([_goal("s-g1"), _goal("s-g2"), _goal("s-g3", cycle_id=None)])
+    uow.goals.add_check_ins(
+        [_check_in(f"s-c{i}", f"s-g{i % 3 + 1}", _T0 + timedelta(hours=i)) for i in range(4)]
+    )
+    uow.feedback.add_many([_praise(f"s-f{i}", "e0001", _T0 + timedelta(hours=i)) for i in range(3)])
+    uow.reviews.add_many([_review(f"s-r{i}", i) for i in range(3)])
 
 
 # --- the suite --------------------------------------------------------------------------------
@@ -966,6 +1183,631 @@ class StoreConformance(abc.ABC):
             self.read(store, lambda u: u.cycle_data("fy1999"))
         assert (err.value.what, err.value.key) == ("cycle", "fy1999")
 
+    # --- streams: the same records as one by one ----------------------------------------------
+
+    def two_stores(self, tmp_path: pathlib.Path) -> tuple[Store, Store]:
+        """Two fresh stores of this adapter (closed at the end of the test by the caller)."""
+        made = []
+        for name in ("one", "two"):
+            where = tmp_path / f"{name}-{uuid4().hex[:8]}"
+            where.mkdir()
+            made.append(self.make_store(where))
+        return made[0], made[1]
+
+    def test_add_many_stores_what_one_by_one_stores(self, tmp_path: pathlib.Path) -> None:
+        data = sample_cycle(40, seed=41)
+        events = sorted(
+            data.feedback.events, key=lambda e: (isinstance(e, FeedbackResponse), e.at, e.id)
+        )
+        streamed, single = self.two_stores(tmp_path)
+        try:
+
+            def stream(uow: UnitOfWork) -> list[int]:
+                uow.import_data(_head(data))
+                return [
+                    uow.goals.add_many(_stream(data.goals.goals)),
+                    uow.goals.add_check_ins(_stream(data.goals.check_ins)),
+                    uow.feedback.add_many(_stream(events)),
+                    uow.reviews.add_many(_stream(data.reviews)),
+                ]
+
+            def one_by_one(uow: UnitOfWork) -> None:
+                uow.import_data(_head(data))
+                for goal in data.goals.goals:
+                    uow.goals.save(goal)
+                for check_in in data.goals.check_ins:
+                    uow.goals.add_check_in(check_in)
+                for event in events:
+                    uow.feedback.add(event)
+                for review in data.reviews:
+                    uow.reviews.save(review)
+
+            counts = self.commit(streamed, stream, actor="hris", reason="bulk load")
+            assert counts == [
+                len(data.goals.goals),
+                len(data.goals.check_ins),
+                len(events),
+                len(data.reviews),
+            ]
+            self.commit(single, one_by_one, actor="hris", reason="bulk load")
+            expected = self.read(single, _everything)
+            assert self.read(streamed, _everything) == expected
+            assert len(expected["audit"]) == len(data.goals.goals) + len(data.reviews)
+            assert [e.record_id for e in expected["audit"]] == [
+                *(g.id for g in data.goals.goals),
+                *(r.id for r in data.reviews),
+            ]
+            loaded = self.read(streamed, lambda u: u.cycle_data(_CYCLE))
+            assert dumps(normalised(loaded)) == dumps(normalised(data))
+            assert self.read(streamed, lambda u: u.audit.verify()).ok
+        finally:
+            streamed.close()
+            single.close()
+
+    def test_add_many_of_nothing_stores_nothing(self, store: Store) -> None:
+        def write(uow: UnitOfWork) -> list[int]:
+            empties: list[Callable[[], Iterable[Any]]] = [
+                list,
+                tuple,
+                lambda: iter([]),
+                lambda: _stream([]),
+            ]
+            return [call(uow, empty()) for call in _WRITERS.values() for empty in empties]
+
+        assert self.commit(store, write) == [0] * 16
+        self._assert_empty(store)
+
+    def test_add_many_across_batches(self, store: Store) -> None:
+        goals = _many_goals(_BIG)
+        check_ins = _many_check_ins(_BIG, ["g00001", "g00002", "g00003"])
+        events = _many_events(_BIG)
+        reviews = _many_reviews(2_100)
+        assert any(isinstance(e, FeedbackResponse) for e in events[1_990:2_010])
+
+        def write(uow: UnitOfWork) -> list[int]:
+            return [
+                uow.goals.add_many(_stream(goals)),
+                uow.goals.add_check_ins(_stream(check_ins)),
+                uow.feedback.add_many(_stream(events)),
+                uow.reviews.add_many(_stream(reviews)),
+            ]
+
+        assert self.commit(store, write, actor="hris") == [_BIG, _BIG, _BIG, 2_100]
+
+        def check(uow: UnitOfWork) -> None:
+            assert uow.goals.in_cycle(_CYCLE) == tuple(sorted(goals, key=_key_id))
+            assert uow.goals.in_cycle("fy2027") == tuple(
+                sorted((g for g in goals if g.cycle_id is None), key=_key_id)
+            )
+            assert uow.goals.goal_set(_CYCLE).check_ins == tuple(
+                sorted(check_ins, key=lambda c: (c.at, c.id))
+            )
+            assert uow.feedback.log().events == tuple(sorted(events, key=lambda e: (e.at, e.id)))
+            assert uow.reviews.by_cycle(_CYCLE) == tuple(sorted(reviews, key=_key_id))
+            _assert_streams_match(uow, _CYCLE)
+            _assert_streams_match(uow, "fy2027", "e0001")
+            entries = uow.audit.entries()
+            assert [e.record_id for e in entries] == [
+                *(g.id for g in goals),
+                *(r.id for r in reviews),
+            ]
+            assert {(e.actor, e.before) for e in entries} == {("hris", None)}
+            assert uow.goals.version(goals[-1].id) == 1
+            assert uow.reviews.version(reviews[-1].id) == 1
+
+        self.read(store, check)
+
+    # --- streams: all or nothing per call -----------------------------------------------------
+
+    def refused_in_second_call(
+        self,
+        store: Store,
+        name: str,
+        first: Sequence[Any],
+        second: Sequence[Any],
+        bad: int,
+        error: type[PerfkitError],
+        *,
+        stored: Callable[[UnitOfWork], object] | None = None,
+    ) -> Any:
+        """Write ``first``, then ``second`` (whose item ``bad`` is refused) in one unit of work:
+        the second call raises ``error`` and keeps nothing, the first call stays, the unit of
+        work goes on (``second`` without its bad item is then written). Returns the error."""
+        write = _WRITERS[name]
+
+        def setup(uow: UnitOfWork) -> None:
+            uow.import_data(_head(_data()))
+            uow.goals.add_many([_goal("t-g1"), _goal("t-g2")])
+            uow.feedback.add(_request("t-q1"))
+            if stored is not None:
+                stored(uow)
+
+        self.commit(store, setup)
+        fixed = [*second[:bad], *second[bad + 1 :]]
+        with store.transaction(actor="dana", at=_T0) as uow:
+            assert write(uow, _stream(first)) == len(first)
+            before = _everything(uow)
+            with pytest.raises(error) as err:
+                write(uow, _stream(second))
+            assert _everything(uow) == before, "a refused call kept some of its items"
+            assert write(uow, _stream(fixed)) == len(fixed)
+            after = _everything(uow)
+            uow.commit()
+        assert self.read(store, _everything) == after
+        return err.value
+
+    @pytest.mark.parametrize("bad", [3, 2_345])
+    def test_a_refused_goal_keeps_nothing_of_its_call(self, store: Store, bad: int) -> None:
+        first = _many_goals(10, prefix="a")
+        second: list[Any] = _many_goals(bad + 20, prefix="b")
+        second[bad] = _check_in("c1", "t-g1", _T0)
+        err = self.refused_in_second_call(store, "goals", first, second, bad, ValidationError)
+        assert err.path == f"goals[{bad}]"
+        assert "is not a Goal" in str(err)
+
+    @pytest.mark.parametrize(
+        ("where", "found"), [("earlier call", 1), ("committed", 1), ("committed twice", 2)]
+    )
+    def test_a_goal_already_stored_keeps_nothing_of_its_call(
+        self, store: Store, where: str, found: int
+    ) -> None:
+        first = _many_goals(10, prefix="a")
+        second = _many_goals(2_400, prefix="b")
+        clash = first[4] if where == "earlier call" else _goal("t-g1")
+
+        def stored(uow: UnitOfWork) -> None:
+            if where == "committed twice":
+                uow.goals.save(_goal("t-g1", title="Again"), expected_version=1)
+
+        second[2_222] = clash
+        err = self.refused_in_second_call(
+            store, "goals", first, second, 2_222, ConcurrencyError, stored=stored
+        )
+        assert (err.kind, err.record_id, err.expected, err.found) == ("goal", clash.id, None, found)
+
+    @pytest.mark.parametrize(("at", "again"), [(5, 9), (5, 2_100), (1_999, 2_000)])
+    def test_a_goal_repeated_in_its_call_keeps_nothing_of_it(
+        self, store: Store, at: int, again: int
+    ) -> None:
+        second = _many_goals(2_400, prefix="b")
+        second[again] = attrs.evolve(second[at], title="The same id again")
+        err = self.refused_in_second_call(
+            store, "goals", _many_goals(3, prefix="a"), second, again, ConcurrencyError
+        )
+        assert (err.kind, err.record_id, err.expected, err.found) == (
+            "goal",
+            second[at].id,
+            None,
+            1,
+        )
+
+    @pytest.mark.parametrize("bad", [0, 2_050])
+    def test_a_check_in_of_an_unknown_goal_keeps_nothing_of_its_call(
+        self, store: Store, bad: int
+    ) -> None:
+        second = _many_check_ins(2_100, ["t-g1", "t-g2"], prefix="b")
+        second[bad] = _check_in("b-lost", "g-none", _T0)
+        err = self.refused_in_second_call(
+            store,
+            "check_ins",
+            _many_check_ins(5, ["t-g1"], prefix="a"),
+            second,
+            bad,
+            UnknownReferenceError,
+        )
+        assert (err.path, err.value) == (f"check_ins[{bad}].goal_id", "g-none")
+
+    @pytest.mark.parametrize("bad", [7, 2_001])
+    def test_a_check_in_that_does_not_fit_its_goal_keeps_nothing_of_its_call(
+        self, store: Store, bad: int
+    ) -> None:
+        second: list[Any] = _many_check_ins(2_100, ["t-g1", "t-g2"], prefix="b")
+        second[bad] = CheckIn(id="b-misfit", goal_id="t-g2", author="e0001", at=_T0, done=True)
+        err = self.refused_in_second_call(store, "check_ins", [], second, bad, ValidationError)
+        assert not isinstance(err, UnknownReferenceError)
+        assert err.path.startswith(f"check_ins[{bad}].")
+
+    def test_a_check_in_that_is_not_one_keeps_nothing_of_its_call(self, store: Store) -> None:
+        second: list[Any] = _many_check_ins(30, ["t-g1"], prefix="b")
+        second[12] = _goal("t-g9")
+        err = self.refused_in_second_call(
+            store, "check_ins", _many_check_ins(3, ["t-g2"]), second, 12, ValidationError
+        )
+        assert err.path == "check_ins[12]"
+
+    @pytest.mark.parametrize(("at", "again"), [(None, 2_030), (3, 2_030), (2_010, 2_030)])
+    def test_a_check_in_id_stored_or_repeated_keeps_nothing_of_its_call(
+        self, store: Store, at: int | None, again: int
+    ) -> None:
+        first = _many_check_ins(5, ["t-g1"], prefix="a")
+        second = _many_check_ins(2_100, ["t-g1", "t-g2"], prefix="b")
+        clash = first[2] if at is None else second[at]
+        second[again] = attrs.evolve(clash, goal_id="t-g2", at=_T0)
+        err = self.refused_in_second_call(
+            store, "check_ins", first, second, again, ConcurrencyError
+        )
+        assert (err.kind, err.record_id, err.expected, err.found) == ("check_in", clash.id, None, 1)
+
+    @pytest.mark.parametrize(
+        ("case", "path"),
+        [
+            ("not an event", "events[{k}]"),
+            ("no such request", "events[{k}].request_id"),
+            ("request later in the call", "events[{k}].request_id"),
+            ("a praise, not a request", "events[{k}].request_id"),
+            ("not asked", "events[{k}].author"),
+            ("other subject", "events[{k}].subject"),
+            ("before the request", "events[{k}].at"),
+            ("answered earlier in the call", "events[{k}].author"),
+            ("answered in an earlier call", "events[{k}].author"),
+            ("answered and committed", "events[{k}].author"),
+        ],
+    )
+    @pytest.mark.parametrize("bad", [4, 2_020])
+    def test_a_refused_feedback_event_keeps_nothing_of_its_call(
+        self, store: Store, case: str, path: str, bad: int
+    ) -> None:
+        first: list[Any] = [_praise("a-f1", "e0002", _T0), _answer("a-ans", "t-q1", "e0006")]
+        second: list[Any] = _many_events(bad + 40, prefix="b")
+        # A request just before the bad item, answered just before it too.
+        second[bad - 2] = _request("b-q", subject="e0003", asked=("e0004", "e0005"))
+        second[bad - 1] = _answer("b-ans", "b-q", "e0004", subject="e0003")
+        stored = None
+        bad_event: Any
+        if case == "not an event":
+            bad_event = _goal("b-goal")
+        elif case == "no such request":
+            bad_event = _answer("b-bad", "q-none")
+        elif case == "request later in the call":
+            bad_event = _answer("b-bad", "b-later-q")
+            second[bad + 5] = _request("b-later-q")
+        elif case == "a praise, not a request":
+            bad_event = _answer("b-bad", "a-f1")
+        elif case == "not asked":
+            bad_event = _answer("b-bad", "b-q", "e0006", subject="e0003")
+        elif case == "other subject":
+            bad_event = _answer("b-bad", "t-q1", "e0005", subject="e0002")
+        elif case == "before the request":
+            bad_event = attrs.evolve(
+                _answer("b-bad", "t-q1", "e0005"), at=_DAY0 - timedelta(days=1)
+            )
+        elif case == "answered earlier in the call":
+            bad_event = _answer("b-bad", "b-q", "e0004", subject="e0003")
+        elif case == "answered in an earlier call":
+            bad_event = _answer("b-bad", "t-q1", "e0006")
+        else:
+            bad_event = _answer("b-bad", "t-q1", "e0005")
+
+            def stored(uow: UnitOfWork) -> None:
+                uow.feedback.add(_answer("t-ans", "t-q1", "e0005"))
+
+        second[bad] = bad_event
+        error = UnknownReferenceError if path.endswith("request_id") else ValidationError
+        err = self.refused_in_second_call(store, "events", first, second, bad, error, stored=stored)
+        assert isinstance(err, error)
+        assert err.path == path.format(k=bad)
+
+    @pytest.mark.parametrize(("at", "again"), [(None, 2_005), (10, 2_005), (2_001, 2_005)])
+    def test_a_feedback_id_stored_or_repeated_keeps_nothing_of_its_call(
+        self, store: Store, at: int | None, again: int
+    ) -> None:
+        first = [_praise("a-f1", "e0002", _T0)]
+        second = _many_events(2_100, prefix="b")
+        clash = first[0] if at is None else second[at]
+        second[again] = _praise(clash.id, "e0003", _T0 + timedelta(days=3))
+        err = self.refused_in_second_call(store, "events", first, second, again, ConcurrencyError)
+        assert (err.kind, err.record_id, err.expected, err.found) == ("feedback", clash.id, None, 1)
+
+    @pytest.mark.parametrize("case", ["not a review", "earlier call", "committed", "repeated"])
+    def test_a_refused_review_keeps_nothing_of_its_call(self, store: Store, case: str) -> None:
+        first = _many_reviews(4, prefix="a")
+        second: list[Any] = _many_reviews(2_050, prefix="b")
+        bad = 2_020
+        clash = {
+            "earlier call": first[1],
+            "committed": _review("t-r1"),
+            "repeated": second[7],
+        }.get(case, _goal("b-goal"))
+        second[bad] = clash
+
+        def stored(uow: UnitOfWork) -> None:
+            uow.reviews.save(_review("t-r1"))
+
+        error = ValidationError if case == "not a review" else ConcurrencyError
+        err = self.refused_in_second_call(
+            store, "reviews", first, second, bad, error, stored=stored
+        )
+        if case == "not a review":
+            assert err.path == f"reviews[{bad}]"
+            assert "is not a Review" in str(err)
+        else:
+            assert (err.kind, err.record_id, err.expected, err.found) == (
+                "review",
+                clash.id,
+                None,
+                1,
+            )
+
+    @pytest.mark.parametrize("name", sorted(_WRITERS))
+    def test_a_refused_first_write_of_a_unit_of_work_keeps_nothing(
+        self, store: Store, name: str
+    ) -> None:
+        # The call that fails is the first write of its unit of work, in its first batch.
+        stored: dict[str, tuple[Any, Any]] = {
+            "goals": (_goal("t-g9"), _goal("t-g1")),
+            "check_ins": (_check_in("c9", "t-g1", _T0), _check_in("c1", "t-g1", _T0)),
+            "events": (_praise("f9", "e0001", _T0), _praise("f1", "e0002", _T0)),
+            "reviews": (_review("r9"), _review("r1")),
+        }
+        new, clash = stored[name]
+
+        def setup(uow: UnitOfWork) -> None:
+            uow.goals.save(_goal("t-g1"))
+            if name != "goals":
+                _WRITERS[name](uow, [clash])
+
+        self.commit(store, setup)
+        before = self.read(store, _everything)
+        with store.transaction(actor="dana", at=_T0) as uow:
+            with pytest.raises(ConcurrencyError) as err:
+                _WRITERS[name](uow, _stream([new, clash]))
+            assert err.value.record_id == clash.id
+            assert _everything(uow) == before
+            assert _WRITERS[name](uow, [new]) == 1
+            uow.commit()
+        with store.transaction(actor="dana", at=_T0) as uow:
+            with pytest.raises(ConcurrencyError):
+                _WRITERS[name](uow, [clash])
+            uow.commit()  # nothing to publish, and no error either
+        after = self.read(store, _everything)
+        assert after != before
+        with store.transaction(actor="dana", at=_T0) as uow:
+            uow.rollback()
+            assert _everything(uow) == after
+
+    def test_the_first_refused_item_is_named(self, store: Store) -> None:
+        # Several items are wrong: the error names the first, as one-by-one writes would.
+        goals: list[Any] = _many_goals(2_300)
+        goals[2_200] = "not a goal"
+        goals[1_500] = goals[10]  # repeated: the first wrong item
+        with store.transaction(actor="dana", at=_T0) as uow:
+            with pytest.raises(ConcurrencyError) as repeated:
+                uow.goals.add_many(goals)
+            assert repeated.value.record_id == goals[10].id
+            uow.goals.save(_goal("t-g1"))
+            check_ins: list[Any] = _many_check_ins(2_300, ["t-g1"])
+            check_ins[2_100] = _check_in("c-lost", "g-none", _T0)
+            check_ins[300] = attrs.evolve(check_ins[20], at=_T0)  # repeated, first
+            with pytest.raises(ConcurrencyError) as again:
+                uow.goals.add_check_ins(check_ins)
+            assert again.value.record_id == check_ins[20].id
+            check_ins[300] = CheckIn(
+                id="c-misfit", goal_id="t-g1", author="e0001", at=_T0, done=True
+            )
+            with pytest.raises(ValidationError) as misfit:
+                uow.goals.add_check_ins(check_ins)
+            assert misfit.value.path.startswith("check_ins[300].")
+
+    @pytest.mark.parametrize("name", sorted(_WRITERS))
+    def test_an_input_that_breaks_midway_keeps_nothing_of_the_call(
+        self, store: Store, name: str
+    ) -> None:
+        make: dict[str, Callable[[], list[Any]]] = {
+            "goals": lambda: _many_goals(2_600),
+            "check_ins": lambda: _many_check_ins(2_600, ["t-g1", "t-g2"]),
+            "events": lambda: _many_events(2_600),
+            "reviews": lambda: _many_reviews(2_100),
+        }
+        items = make[name]()
+        self.commit(store, lambda u: u.goals.add_many([_goal("t-g1"), _goal("t-g2")]))
+        with store.transaction(actor="dana", at=_T0) as uow:
+            uow.goals.save(_goal("t-g3"))
+            before = _everything(uow)
+            with pytest.raises(_Boom):
+                _WRITERS[name](uow, _failing(items, len(items) - 50))
+            assert _everything(uow) == before
+            assert _WRITERS[name](uow, _stream(items[:3])) == 3
+            uow.commit()
+        assert self.read(store, lambda u: u.goals.get("t-g3")) == _goal("t-g3")
+
+    def test_check_ins_may_follow_goals_written_earlier_in_the_unit_of_work(
+        self, store: Store
+    ) -> None:
+        self.commit(store, lambda u: u.goals.save(_goal("t-g1")))
+        with store.transaction(actor="dana", at=_T0) as uow:
+            uow.goals.save(_goal("t-g2"))
+            uow.goals.add_many(_many_goals(2_100))
+            check_ins = _many_check_ins(4_100, ["t-g1", "t-g2", "g00005", "g02099"])
+            assert uow.goals.add_check_ins(_stream(check_ins)) == len(check_ins)
+            uow.goals.save(_goal("t-g3"))
+            uow.rollback()
+            with pytest.raises(UnknownReferenceError) as err:
+                uow.goals.add_check_ins(
+                    [_check_in("c1", "t-g1", _T0), _check_in("c2", "t-g2", _T0)]
+                )
+            assert err.value.path == "check_ins[1].goal_id"
+            assert uow.goals.add_check_ins([_check_in("c1", "t-g1", _T0)]) == 1
+            uow.commit()
+        assert self.read(store, lambda u: u.goals.check_ins("t-g1")) == (
+            _check_in("c1", "t-g1", _T0),
+        )
+
+    # --- streams: iterators -------------------------------------------------------------------
+
+    def test_iterators_give_the_listings_after_an_import(self, store: Store) -> None:
+        data = sample_cycle(40, seed=43)
+        self.commit(store, lambda u: u.import_data(data))
+
+        def check(uow: UnitOfWork) -> None:
+            _assert_streams_match(uow, _CYCLE)
+            for person in [e.id for e in data.organisation.employees][:12]:
+                _assert_streams_match(uow, _CYCLE, person)
+            assert list(uow.goals.iter_in_cycle(_CYCLE)) == sorted(data.goals.goals, key=_key_id)
+            assert list(uow.reviews.iter_by_cycle(_CYCLE)) == sorted(data.reviews, key=_key_id)
+            assert list(uow.feedback.iter_log()) == sorted(
+                data.feedback.events, key=lambda e: (e.at, e.id)
+            )
+            for unknown in ("fy1999", "fy2026 "):
+                assert list(uow.goals.iter_in_cycle(unknown)) == []
+                assert list(uow.goals.iter_check_ins(unknown)) == []
+                assert list(uow.reviews.iter_by_cycle(unknown)) == []
+            assert list(uow.reviews.iter_by_cycle(_CYCLE, "e9999")) == []
+
+        self.read(store, check)
+
+    def test_iterators_give_the_listings_after_mixed_writes(self, store: Store) -> None:
+        early = datetime(2026, 3, 2, 10, 0, tzinfo=_PLUS2)  # 08:00 UTC
+        same = datetime(2026, 3, 2, 4, 0, tzinfo=_MINUS5)  # 09:00 UTC
+
+        def committed(uow: UnitOfWork) -> None:
+            uow.goals.save(_goal("m-b"))
+            uow.goals.add_many([_goal("m-x", cycle_id=None), _goal("m-later", cycle_id="fy2027")])
+            uow.goals.add_check_in(_check_in("m-c9", "m-b", same))
+            uow.feedback.add(_request("m-q"))
+            uow.reviews.add_many([_review("m-r2"), _review("m-r0", cycle_id="fy2027")])
+
+        self.commit(store, committed)
+        with store.transaction(actor="dana", at=_T0) as uow:
+            uow.goals.add_many([_goal("m-a"), _goal("m-c", owner="e0002")])
+            uow.goals.save(_goal("m-b", title="Changed"), expected_version=1)
+            uow.goals.add_check_ins(
+                [
+                    _check_in("m-c1", "m-x", early),
+                    _check_in("m-c0", "m-a", same),
+                    _check_in("m-c2", "m-later", _T0),
+                ]
+            )
+            uow.feedback.add_many([_answer("m-ans", "m-q"), _praise("m-f", "e0001", early)])
+            uow.feedback.add(_praise("m-e", "e0002", same))
+            uow.reviews.save(_review("m-r1"))
+            for cycle_id in (_CYCLE, "fy2027", "fy1999"):
+                _assert_streams_match(uow, cycle_id)
+                _assert_streams_match(uow, cycle_id, "e0001")
+            assert [c.id for c in uow.goals.iter_check_ins(_CYCLE)] == ["m-c1", "m-c0", "m-c9"]
+            assert [c.id for c in uow.goals.iter_check_ins("fy2027")] == ["m-c1", "m-c2"]
+            assert [g.id for g in uow.goals.iter_in_cycle(_CYCLE)] == [
+                "m-a",
+                "m-b",
+                "m-c",
+                "m-x",
+            ]
+            uow.commit()
+        for cycle_id in (_CYCLE, "fy2027"):
+            self.read(store, functools.partial(_assert_streams_match, cycle_id=cycle_id))
+
+    def test_iterators_read_nothing_before_their_first_next(self, store: Store) -> None:
+        with store.transaction(actor="dana", at=_T0) as uow:
+            its = {name: make(uow) for name, make in _ITERATORS.items()}
+            # Not started: they hold nothing, and they see what is written before they start.
+            _small_cycle(uow)
+            listed = {name: want for name, (_, want) in _streams(uow, _CYCLE).items()}
+            for name, it in its.items():
+                assert listed[name], name
+                assert list(it) == listed[name], name
+            uow.commit()
+
+    def test_iterators_are_checked_at_the_call(self, store: Store) -> None:
+        calls: list[Callable[[UnitOfWork], object]] = [
+            lambda u: u.goals.iter_in_cycle(5),  # type: ignore[arg-type]
+            lambda u: u.goals.iter_check_ins(None),  # type: ignore[arg-type]
+            lambda u: u.reviews.iter_by_cycle(["fy2026"]),  # type: ignore[arg-type]
+            lambda u: u.reviews.iter_by_cycle(_CYCLE, 7),  # type: ignore[arg-type]
+        ]
+        with store.transaction(actor="dana", at=_T0) as uow:
+            for call in calls:
+                with pytest.raises(ValidationError):
+                    call(uow)  # no next(): the check runs at the call
+            uow.goals.save(_goal("g1"))  # nothing was left open
+            uow.commit()
+
+    # --- streams: iterators and their unit of work --------------------------------------------
+
+    @pytest.mark.parametrize("kind", sorted(_ITERATORS))
+    def test_an_open_iterator_holds_writes_commit_and_rollback(
+        self, store: Store, kind: str
+    ) -> None:
+        self.commit(store, _small_cycle)
+        with store.transaction(actor="dana", at=_T0) as uow:
+            before = _everything(uow)
+            it = _ITERATORS[kind](uow)
+            first = next(it)
+            for name, write in _WRITES_WHILE_ITERATING:
+                with pytest.raises(StoreError, match="finish it or close it") as err:
+                    write(uow)
+                assert "still open" in str(err.value), name
+            consumed: list[Any] = []
+
+            def watched() -> Iterator[Goal]:
+                consumed.append(1)
+                yield _goal("g-watched")
+
+            with pytest.raises(StoreError):
+                uow.goals.add_many(watched())
+            assert consumed == []  # refused before reading its input
+            # Reads go on meanwhile, other iterators too.
+            assert uow.goals.get("s-g1") == _goal("s-g1")
+            assert len(uow.goals.in_cycle(_CYCLE)) == 3
+            assert list(uow.reviews.iter_by_cycle(_CYCLE)) == list(uow.reviews.by_cycle(_CYCLE))
+            rest = list(it)
+            assert _everything(uow) == before
+            listing = _streams(uow, _CYCLE)[kind][1]
+            assert [first, *rest] == listing
+            # Exhausted: writes go on.
+            uow.goals.save(_goal("g-after"))
+            uow.commit()
+        assert self.read(store, lambda u: u.goals.version("g-after")) == 1
+
+    def test_a_closed_or_dropped_iterator_no_longer_holds(self, store: Store) -> None:
+        self.commit(store, _small_cycle)
+        with store.transaction(actor="dana", at=_T0) as uow:
+            it = uow.goals.iter_in_cycle(_CYCLE)
+            next(it)
+            with pytest.raises(StoreError):
+                uow.goals.save(_goal("g-a"))
+            _close(it)
+            uow.goals.save(_goal("g-a"))
+            with pytest.raises(StopIteration):
+                next(it)
+            for _event in uow.feedback.iter_log():
+                break  # the loop drops the last reference to its iterator
+            uow.goals.save(_goal("g-b"))
+            empty = uow.reviews.iter_by_cycle("fy1999")
+            with pytest.raises(StopIteration):
+                next(empty)
+            uow.rollback()
+            uow.goals.save(_goal("g-c"))
+            uow.commit()
+        assert self.read(store, lambda u: u.goals.version("g-c")) == 1
+        with pytest.raises(NotFoundError):
+            self.read(store, lambda u: u.goals.get("g-a"))
+
+    def test_an_iterator_ends_with_its_unit_of_work(self, store: Store) -> None:
+        self.commit(store, _small_cycle)
+        with store.transaction(actor="dana", at=_T0) as uow:
+            started = uow.goals.iter_in_cycle(_CYCLE)
+            next(started)
+            waiting = uow.feedback.iter_log()
+        # The block ended with an iterator open: no error there, but no more records either.
+        for it in (started, waiting):
+            with pytest.raises(StoreError, match="unit of work"):
+                next(it)
+        _close(started)
+        self.commit(store, lambda u: u.goals.save(_goal("g-later")))
+        assert self.read(store, lambda u: u.goals.version("g-later")) == 1
+
+    def test_many_records_stream_a_batch_at_a_time(self, store: Store) -> None:
+        goals = _many_goals(_BIG)
+        self.commit(store, lambda u: u.goals.add_many(goals))
+        with store.transaction(actor="dana", at=_T0) as uow:
+            it = uow.goals.iter_in_cycle(_CYCLE)
+            head = [next(it) for _ in range(2_345)]  # into the second batch
+            with pytest.raises(StoreError):
+                uow.goals.save(_goal("g-new"))
+            assert uow.goals.in_cycle(_CYCLE)[:2_345] == tuple(head)
+            assert [*head, *it] == sorted(goals, key=_key_id)
+            uow.goals.save(_goal("g-new"))
+            uow.commit()
+
     # --- arguments ----------------------------------------------------------------------------
 
     @pytest.mark.parametrize(
@@ -1030,9 +1872,16 @@ def _outcome(call: Callable[[UnitOfWork], Any], uow: UnitOfWork) -> tuple[Any, .
     except NotFoundError as e:
         return ("NotFoundError", e.what, e.key)
     except ValidationError as e:
-        return (type(e).__name__, _argument(e.path))
+        return (type(e).__name__, _item(e.path))
     except PerfkitError as e:
         return (type(e).__name__,)
+
+
+def _item(path: str) -> str:
+    """What a path names, to compare: the item of a bulk write (``check_ins[3]`` of
+    ``check_ins[3].goal_id``), else the argument (``check_in`` of ``check_in.goal_id``)."""
+    found = re.match(r"\w+\[\d+\]", path)
+    return found.group(0) if found else _argument(path)
 
 
 def _reference_machine(make_store: Callable[[], Store]) -> type[RuleBasedStateMachine]:
@@ -1043,6 +1892,34 @@ def _reference_machine(make_store: Callable[[], Store]) -> type[RuleBasedStateMa
     units = sorted({e.unit_id for e in data.organisation.employees})
     orgs = (data.organisation, sample_cycle(4, seed=2026).organisation)
     result = _result()
+
+    def make_event(
+        event_id: str, kind: str, subject: int, author: int, at: datetime, request_id: str
+    ) -> FeedbackEvent:
+        about = people[subject]
+        writer = people[(subject + author) % len(people)]  # never the subject
+        if kind == "praise":
+            return _praise(event_id, about, at, author=writer)
+        if kind == "note":
+            return Note(id=event_id, author=writer, subject=about, at=at, text="1:1 notes")
+        if kind == "request":
+            asked = tuple(p for p in people if p != about)[:2]
+            return FeedbackRequest(
+                id=event_id,
+                author=writer,
+                subject=about,
+                at=at,
+                requested_from=asked,
+                question="What went well?",
+            )
+        return FeedbackResponse(
+            id=event_id,
+            request_id=request_id,
+            author=writer,
+            subject=about,
+            at=at,
+            text="It went well.",
+        )
 
     class StoreMatchesTheModel(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -1218,33 +2095,128 @@ def _reference_machine(make_store: Callable[[], Store]) -> type[RuleBasedStateMa
         def add_feedback(
             self, event_id: str, kind: str, subject: int, author: int, at: datetime, request_id: str
         ) -> None:
-            about = people[subject]
-            writer = people[(subject + author) % len(people)]  # never the subject
-            event: FeedbackEvent
-            if kind == "praise":
-                event = _praise(event_id, about, at, author=writer)
-            elif kind == "note":
-                event = Note(id=event_id, author=writer, subject=about, at=at, text="1:1 notes")
-            elif kind == "request":
-                asked = tuple(p for p in people if p != about)[:2]
-                event = FeedbackRequest(
-                    id=event_id,
-                    author=writer,
-                    subject=about,
-                    at=at,
-                    requested_from=asked,
-                    question="What went well?",
-                )
-            else:
-                event = FeedbackResponse(
-                    id=event_id,
-                    request_id=request_id,
-                    author=writer,
-                    subject=about,
-                    at=at,
-                    text="It went well.",
-                )
+            event = make_event(event_id, kind, subject, author, at, request_id)
             self.both(lambda u: u.feedback.add(event))
+
+        # --- streams ----------------------------------------------------------------------------
+
+        @precondition(lambda self: bool(self.open))
+        @rule(
+            items=st.lists(
+                st.tuples(
+                    st.sampled_from((*_GOAL_IDS, "g4", "g5", "g6")),
+                    st.sampled_from(people),
+                    st.sampled_from((*_CYCLES, None)),
+                    st.sampled_from((True, True, True, True, False)),
+                ),
+                max_size=4,
+            )
+        )
+        def add_many_goals(self, items: list[tuple[str, str, str | None, bool]]) -> None:
+            goals = [
+                _goal(i, owner=o, cycle_id=c, title="Streamed") if ok else _check_in(i, i, _T0)
+                for i, o, c, ok in items
+            ]
+            self.both(lambda u: u.goals.add_many(_stream(goals)))
+
+        @precondition(lambda self: bool(self.open))
+        @rule(
+            items=st.lists(
+                st.tuples(
+                    st.sampled_from(_CHECK_IN_IDS),
+                    st.sampled_from((*_GOAL_IDS, "g4", "g-none")),
+                    st.sampled_from(_TIMES),
+                    st.sampled_from((True, True, True, True, False)),
+                ),
+                max_size=4,
+            )
+        )
+        def add_many_check_ins(self, items: list[tuple[str, str, datetime, bool]]) -> None:
+            check_ins = [
+                CheckIn(id=i, goal_id=g, author="e0001", at=at, value=4.0)
+                if fits
+                else CheckIn(id=i, goal_id=g, author="e0001", at=at, done=False)
+                for i, g, at, fits in items
+            ]
+            self.both(lambda u: u.goals.add_check_ins(_stream(check_ins)))
+
+        @precondition(lambda self: bool(self.open))
+        @rule(
+            items=st.lists(
+                st.tuples(
+                    st.sampled_from(_EVENT_IDS),
+                    st.sampled_from(("praise", "note", "request", "response", "response")),
+                    st.integers(0, len(people) - 1),
+                    st.integers(1, len(people) - 1),
+                    st.sampled_from(_TIMES),
+                    st.sampled_from(_EVENT_IDS),
+                ),
+                max_size=5,
+            )
+        )
+        def add_many_events(self, items: list[tuple[str, str, int, int, datetime, str]]) -> None:
+            events = [make_event(*item) for item in items]
+            self.both(lambda u: u.feedback.add_many(_stream(events)))
+
+        @precondition(lambda self: bool(self.open))
+        @rule(
+            items=st.lists(
+                st.tuples(
+                    st.sampled_from((*_REVIEW_IDS, "r4", "r5")),
+                    st.sampled_from(_CYCLES),
+                    st.integers(0, 3),
+                    st.sampled_from((True, True, True, True, False)),
+                ),
+                max_size=4,
+            )
+        )
+        def add_many_reviews(self, items: list[tuple[str, str, int, bool]]) -> None:
+            reviews = [
+                attrs.evolve(data.reviews[t], id=i, summary="streamed", cycle_id=c)
+                if ok
+                else _goal(i)
+                for i, c, t, ok in items
+            ]
+            self.both(lambda u: u.reviews.add_many(_stream(reviews)))
+
+        @precondition(lambda self: bool(self.open))
+        @rule(
+            cycle_id=st.sampled_from((*_CYCLES, "fy1999")), subject=st.sampled_from((None, *people))
+        )
+        def read_streams(self, cycle_id: str, subject: str | None) -> None:
+            for name in ("goals", "check-ins", "log", "reviews"):
+
+                def streamed(uow: UnitOfWork, name: str = name) -> list[Any]:
+                    got, want = _streams(uow, cycle_id, subject)[name]
+                    assert got == want, f"{name}: the iterator differs from the listing"
+                    return list(got)
+
+                self.both(streamed)
+
+        @precondition(lambda self: bool(self.open))
+        @rule(
+            kind=st.sampled_from(sorted(_ITERATORS)),
+            write=st.sampled_from(("save", "add_many", "commit", "rollback")),
+        )
+        def write_while_iterating(self, kind: str, write: str) -> None:
+            def probe(uow: UnitOfWork) -> tuple[bool, tuple[Any, ...]]:
+                it = _ITERATORS[kind](uow)
+                try:
+                    started = next(it, None) is not None
+                    outcome = _outcome(
+                        {
+                            "save": lambda u: u.goals.save(_goal("g6", title="While iterating")),
+                            "add_many": lambda u: u.reviews.add_many([_review("r5")]),
+                            "commit": lambda u: u.commit(),
+                            "rollback": lambda u: u.rollback(),
+                        }[write],
+                        uow,
+                    )
+                    return started, outcome
+                finally:
+                    _close(it)
+
+            self.both(probe)
 
         @precondition(lambda self: bool(self.open))
         @rule(at=st.sampled_from(_TIMES), cycle_id=st.sampled_from(_CYCLES), keep=st.integers(1, 8))

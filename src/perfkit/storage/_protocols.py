@@ -14,6 +14,29 @@ Records that people edit (goals, reviews, calibration sessions) carry a store-ma
 ``n + 1``; otherwise it raises :class:`ConcurrencyError` and nothing is overwritten.
 ``expected_version=None`` inserts a new record (an existing id is a ``ConcurrencyError`` too).
 
+Large cycles are written and read as streams (``add_many``, ``add_check_ins``, ``iter_*``), a
+batch at a time, so memory depends on the batch, not on the cycle. The rules every adapter keeps:
+
+- **The same records as one by one.** ``goals.add_many(xs)`` leaves the store exactly as
+  ``goals.save(x)`` for each ``x`` in order would (versions 1, the same audit entries in the same
+  order); ``list(goals.iter_in_cycle(c)) == goals.in_cycle(c)``, and so on. An empty iterable
+  stores nothing, writes no audit entry and returns 0.
+- **All or nothing per call.** If any item is refused, the call raises and nothing of that call
+  is kept; what the unit of work wrote before stays and it can go on. The error names the item
+  by the argument and its position in the iterable: ``goals[12]`` (not a Goal),
+  ``check_ins[40000].goal_id`` (``UnknownReferenceError``), ``events[3].request_id``;
+  ``ConcurrencyError(kind, id, None, found)`` for an id already stored, and
+  ``ConcurrencyError(kind, id, None, 1)`` for an id repeated inside the call. A ``str``, a
+  ``dict`` or a non-iterable argument is a ``ValidationError`` naming the argument.
+- **Lazy.** Writers consume any iterable (a generator reading a file) a batch at a time; an
+  exception the iterable raises propagates, and nothing of the call is kept. Iterators read
+  nothing until their first ``next()``; a bad argument raises at the call.
+- **Iterators belong to their unit of work** and see its uncommitted writes made before they
+  started. While one is open (started, neither exhausted nor closed), every write of the unit of
+  work and ``commit``/``rollback`` raise ``StoreError`` and change nothing: finish the iteration
+  or ``close()`` it first (the iterators are generators). After the unit of work ends, ``next()``
+  raises ``StoreError``.
+
 Every change to goals, reviews (ratings), calibration sessions (adjustments) and cycle results
 (rewards) is appended to the audit log with the unit of work's actor and time, hash-chained so
 that :meth:`AuditLog.verify` detects an entry edited or deleted behind perfkit's back.
@@ -21,6 +44,7 @@ that :meth:`AuditLog.verify` detects an entry edited or deleted behind perfkit's
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -100,6 +124,35 @@ class GoalRepository(Protocol):
     def goal_set(self, cycle_id: str) -> GoalSet:
         """The cycle's goals with their check-ins, as one checked GoalSet."""
 
+    def add_many(self, goals: Iterable[Goal]) -> int:
+        """Insert new goals, a batch at a time, as ``save(goal)`` (``expected_version=None``)
+        for each would: version 1, each with its audit entry, in order. Returns how many.
+
+        All or nothing: a refused goal (``goals[i]`` not a Goal, an id already stored or
+        repeated in ``goals``: ``ConcurrencyError("goal", id, None, 1)``) keeps nothing of the
+        call; the unit of work goes on. ``goals`` is consumed lazily (any iterable, not a str
+        or a dict)."""
+
+    def add_check_ins(self, check_ins: Iterable[CheckIn]) -> int:
+        """Record check-ins, a batch at a time, as ``add_check_in`` for each would: each
+        against its stored goal's metric (stored: committed, or written earlier in this unit
+        of work). Returns how many.
+
+        All or nothing: ``check_ins[i].goal_id`` (``UnknownReferenceError``) for a goal not
+        stored, a ``ValidationError`` below ``check_ins[i]`` for a reading that does not fit,
+        ``ConcurrencyError("check_in", id, None, 1)`` for an id stored or repeated."""
+
+    def iter_in_cycle(self, cycle_id: str) -> Iterator[Goal]:
+        """The goals of :meth:`in_cycle`, in the same order, read a batch at a time.
+
+        A generator of this unit of work: nothing is read before the first ``next()``; while
+        it is open, writes, commit and rollback raise ``StoreError`` (close it first)."""
+
+    def iter_check_ins(self, cycle_id: str) -> Iterator[CheckIn]:
+        """The check-ins of ``goal_set(cycle_id)`` (of the goals :meth:`in_cycle` gives), in the
+        same order (chronological, then by id), read a batch at a time (see
+        :meth:`iter_in_cycle`)."""
+
 
 class FeedbackRepository(Protocol):
     def add(self, event: FeedbackEvent) -> None:
@@ -113,6 +166,20 @@ class FeedbackRepository(Protocol):
     def log(self) -> FeedbackLog:
         """Every event, as one checked FeedbackLog."""
 
+    def add_many(self, events: Iterable[FeedbackEvent]) -> int:
+        """Record events, a batch at a time, as ``add(event)`` for each would: a response must
+        answer a request that is stored or earlier in ``events`` (about the same person, from
+        someone asked, not before the request, once per person). Returns how many.
+
+        All or nothing: ``events[i]`` (not an event), ``events[i].request_id``
+        (``UnknownReferenceError``), ``events[i].author``, ...;
+        ``ConcurrencyError("feedback", id, None, 1)`` for an id stored or repeated."""
+
+    def iter_log(self) -> Iterator[FeedbackEvent]:
+        """The events of :meth:`log`, in the same order (chronological, then by id), read a
+        batch at a time (a generator of this unit of work, see
+        :meth:`GoalRepository.iter_in_cycle`)."""
+
 
 class ReviewRepository(Protocol):
     def save(self, review: Review, expected_version: int | None = None) -> int: ...
@@ -123,6 +190,15 @@ class ReviewRepository(Protocol):
 
     def by_cycle(self, cycle_id: str, subject: str | None = None) -> tuple[Review, ...]:
         """A cycle's reviews (of one subject if given), by id."""
+
+    def add_many(self, reviews: Iterable[Review]) -> int:
+        """Insert new reviews, a batch at a time, as ``save(review)`` for each would (version 1,
+        audited, in order). Returns how many. All or nothing: ``reviews[i]`` (not a Review),
+        ``ConcurrencyError("review", id, None, found)`` for an id stored or repeated."""
+
+    def iter_by_cycle(self, cycle_id: str, subject: str | None = None) -> Iterator[Review]:
+        """The reviews of :meth:`by_cycle`, in the same order, read a batch at a time (a
+        generator of this unit of work, see :meth:`GoalRepository.iter_in_cycle`)."""
 
 
 class CalibrationRepository(Protocol):

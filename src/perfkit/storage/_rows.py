@@ -16,13 +16,14 @@ run (:func:`collector_paused`) and give it back as they found it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 from .._gc import collector_paused
 from .._serialization import _document_reader
 
-__all__ = ["collector_paused", "parse_many", "read_all", "read_rows"]
+__all__ = ["chunked", "collector_paused", "iter_all", "parse_many", "read_all", "read_rows"]
 
 
 T = TypeVar("T")
@@ -105,3 +106,29 @@ def read_all(
         for rows in batches:
             read_rows(rows, text=text, cls=cls, load=load, out=out, readers=readers)
     return out
+
+
+def iter_all(
+    batches: Iterable[Sequence[Sequence[Any]]],
+    *,
+    text: int,
+    cls: Kind,
+    load: Callable[[Sequence[Any], type[Any]], Any],
+) -> Iterator[Any]:
+    """The records of every row of ``batches`` (see :func:`read_rows`), in order, built a batch
+    at a time: only one batch of rows and records is held. The collector is paused while a batch
+    is built, never while the caller holds a record."""
+    readers: dict[type[Any], Callable[[Any], Any]] = {}
+    for rows in batches:
+        out: list[Any] = []
+        with collector_paused():
+            read_rows(rows, text=text, cls=cls, load=load, out=out, readers=readers)
+        yield from out
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), taken lazily: a stream of records
+    is written a batch at a time, never held whole."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk

@@ -19,9 +19,10 @@ Nothing is ever written to disk: closing the store (or the process) forgets it a
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, NamedTuple, TypeVar
@@ -81,15 +82,27 @@ _ORG_KEY = "organisation"
 # --- arguments -----------------------------------------------------------------------------
 
 
-def _event(value: object) -> FeedbackEvent:
+def _event(value: object, name: str = "event") -> FeedbackEvent:
     if not isinstance(value, _EVENT_TYPES):
         raise ValidationError(
-            "event",
+            name,
             value,
             "is not a feedback event (Praise, Constructive, Note, FeedbackRequest or "
             "FeedbackResponse)",
         )
     return value
+
+
+def _records(name: str, value: object) -> Iterable[Any]:
+    """The argument of a bulk write: any iterable of records, but not a str (its characters)
+    nor a mapping (its keys), which are never what a caller means."""
+    if isinstance(value, str | bytes | bytearray | Mapping):
+        raise ValidationError(name, value, "is not an iterable of records (a str or a mapping)")
+    try:
+        iter(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise ValidationError(name, value, "is not an iterable of records") from None
+    return value  # type: ignore[return-value]
 
 
 @attrs.frozen
@@ -283,6 +296,67 @@ def _add_event(state: _State, event: FeedbackEvent) -> None:
     state.writable("feedback")[event.id] = _Row(1, event, None)
 
 
+_Step = Callable[[_State, _Stamp, int, Any], None]
+
+
+def _many(name: str, items: Iterable[Any], step: _Step) -> Callable[[_State, _Stamp], int]:
+    """A bulk write: ``step(state, stamp, i, item)`` for each item, in order, with its errors
+    named at ``name[i]``. Run it atomically: a refused item leaves nothing of the call.
+
+    The items are taken from ``items`` as they are written (a generator is read once, lazily)
+    and kept, so that a commit that must replay the write has them again.
+    """
+    taken: list[Any] | None = None
+
+    def op(state: _State, stamp: _Stamp) -> int:
+        nonlocal taken
+        replay = taken is not None
+        source: Iterable[Any] = taken if taken is not None else items
+        kept: list[Any] = []
+        count = 0
+        for i, item in enumerate(source):
+            if not replay:
+                kept.append(item)
+            try:
+                step(state, stamp, i, item)
+            except ValidationError as err:
+                raise _position(err, name, i) from None
+            count += 1
+        if not replay:
+            taken = kept
+        return count
+
+    return op
+
+
+def _position(err: ValidationError, name: str, index: int) -> ValidationError:
+    """``err`` of one item (its path below the one-by-one argument, ``check_in.goal_id``) put
+    at the item's place in the bulk argument (``check_ins[7].goal_id``)."""
+    head, dot, rest = err.path.partition(".")
+    where = f"{name}[{index}]"
+    if head.split("[", 1)[0] in ("goal", "check_in", "event", "review", name):
+        return type(err)(where + dot + rest if dot else where, err.value, err.reason)
+    return err.at(where)  # pragma: no cover - every step names its item
+
+
+def _goal_step(state: _State, stamp: _Stamp, i: int, item: Any) -> None:
+    goal = _instance("goal", item, Goal)
+    _save_versioned(state, stamp, "goal", goal.id, goal, None, audited=True)
+
+
+def _check_in_step(state: _State, stamp: _Stamp, i: int, item: Any) -> None:
+    _add_check_in(state, _instance("check_in", item, CheckIn))
+
+
+def _event_step(state: _State, stamp: _Stamp, i: int, item: Any) -> None:
+    _add_event(state, _event(item))
+
+
+def _review_step(state: _State, stamp: _Stamp, i: int, item: Any) -> None:
+    review = _instance("review", item, Review)
+    _save_versioned(state, stamp, "review", review.id, review, None, audited=True)
+
+
 def _save_result(state: _State, stamp: _Stamp, result: CycleResult) -> None:
     current = state.rows("result").get(result.cycle_id)
     text = dumps(result)
@@ -340,6 +414,26 @@ def _cycle_goals(state: _State, cycle_id: str) -> list[Goal]:
     return sorted((g for g in state.values("goal") if g.cycle_id in (cycle_id, None)), key=_by_id)
 
 
+def _cycle_check_ins(state: _State, cycle_id: str) -> list[CheckIn]:
+    """The check-ins of the cycle's goals (as :func:`_cycle_goals`), chronologically, then by
+    id."""
+    ids = {g.id for g in _cycle_goals(state, cycle_id)}
+    return sorted((c for c in state.values("check_in") if c.goal_id in ids), key=_chronological)
+
+
+def _log(state: _State) -> list[FeedbackEvent]:
+    return sorted(state.values("feedback"), key=_chronological)
+
+
+def _cycle_reviews(state: _State, cycle_id: str, subject: str | None) -> list[Review]:
+    found = (
+        r
+        for r in state.values("review")
+        if r.cycle_id == cycle_id and (subject is None or r.subject == subject)
+    )
+    return sorted(found, key=_by_id)
+
+
 def _organisation(state: _State) -> Organisation:
     row = state.rows("organisation").get(_ORG_KEY)
     return Organisation() if row is None else row.value
@@ -372,6 +466,8 @@ class MemoryUnitOfWork:
         self._work = self._base.fork()
         self._ops: list[tuple[_Op, bool]] = []
         self._open = True
+        self._iterations: dict[int, str] = {}  # the open iterators: token → what they read
+        self._tokens = itertools.count()
         self.organisation = _Organisations(self)
         self.cycles = _Cycles(self)
         self.goals = _Goals(self)
@@ -390,9 +486,35 @@ class MemoryUnitOfWork:
                 "store.transaction(actor=..., at=...)"
             )
 
+    def _check_idle(self) -> None:
+        """No iterator of this unit of work is open: a write, commit or rollback may run."""
+        for what in self._iterations.values():
+            raise StoreError(
+                f"an iteration over {what} is still open in this unit of work: finish it or "
+                "close it (it.close()) before writing, committing or rolling back"
+            )
+
     def _state(self) -> _State:
         self._check_open()
         return self._work
+
+    def _iterate(self, what: str, read: Callable[[_State], Iterable[T]]) -> Iterator[T]:
+        """A lazy iterator over ``read(state)``: it reads on its first ``next()`` and, until it
+        is exhausted or closed, keeps this unit of work from writing, committing or rolling
+        back (the rules every adapter follows, although memory could do without them)."""
+
+        def records() -> Iterator[T]:
+            found = read(self._state())
+            token = next(self._tokens)
+            self._iterations[token] = what
+            try:
+                for record in found:
+                    yield record
+                    self._check_open()  # next() after the unit of work ended
+            finally:
+                self._iterations.pop(token, None)
+
+        return records()
 
     def _write(self, op: Callable[[_State, _Stamp], T], *, atomic: bool = False) -> T:
         """Run a write on the private state and remember it for a commit that must replay it.
@@ -401,6 +523,7 @@ class MemoryUnitOfWork:
         (an import) runs on a fork that replaces the private state only when it succeeded.
         """
         self._check_open()
+        self._check_idle()
         stamp = self._stamp
 
         def run(state: _State) -> T:
@@ -418,6 +541,7 @@ class MemoryUnitOfWork:
     def _end(self) -> None:
         self._open = False
         self._ops = []
+        self._iterations.clear()
 
     # --- the protocol -----------------------------------------------------------------------
 
@@ -425,6 +549,7 @@ class MemoryUnitOfWork:
         """Publish this unit of work's writes; raises ConcurrencyError (and publishes nothing)
         when a record it saved was changed by another unit of work since it read it."""
         self._check_open()
+        self._check_idle()
         self._base = self._store._publish(self._base, self._work, [op for op, _ in self._ops])
         self._work = self._base.fork()
         self._ops = []
@@ -432,6 +557,7 @@ class MemoryUnitOfWork:
     def rollback(self) -> None:
         """Drop the writes made since the last commit; the unit of work goes on."""
         self._check_open()
+        self._check_idle()
         self._base = self._store._snapshot()
         self._work = self._base.fork()
         self._ops = []
@@ -559,12 +685,27 @@ class _Goals(_Repository):
     def goal_set(self, cycle_id: str) -> GoalSet:
         key = _text_id("cycle_id", cycle_id)
         state = self._state()
-        goals = _cycle_goals(state, key)
-        ids = {g.id for g in goals}
-        check_ins = sorted(
-            (c for c in state.values("check_in") if c.goal_id in ids), key=_chronological
-        )
-        return GoalSet(goals=goals, check_ins=check_ins)
+        return GoalSet(goals=_cycle_goals(state, key), check_ins=_cycle_check_ins(state, key))
+
+    def add_many(self, goals: Iterable[Goal]) -> int:
+        """Insert new goals as ``save(goal)`` for each would, all or nothing; how many."""
+        items = _records("goals", goals)
+        return self._uow._write(_many("goals", items, _goal_step), atomic=True)
+
+    def add_check_ins(self, check_ins: Iterable[CheckIn]) -> int:
+        """Record check-ins as ``add_check_in`` for each would, all or nothing; how many."""
+        items = _records("check_ins", check_ins)
+        return self._uow._write(_many("check_ins", items, _check_in_step), atomic=True)
+
+    def iter_in_cycle(self, cycle_id: str) -> Iterator[Goal]:
+        """The goals of :meth:`in_cycle`, lazily."""
+        key = _text_id("cycle_id", cycle_id)
+        return self._uow._iterate("goals", lambda s: _cycle_goals(s, key))
+
+    def iter_check_ins(self, cycle_id: str) -> Iterator[CheckIn]:
+        """The check-ins of ``goal_set(cycle_id)``, lazily."""
+        key = _text_id("cycle_id", cycle_id)
+        return self._uow._iterate("check-ins", lambda s: _cycle_check_ins(s, key))
 
 
 class _Feedback(_Repository):
@@ -589,7 +730,16 @@ class _Feedback(_Repository):
 
     def log(self) -> FeedbackLog:
         """Every event, chronologically, then by id."""
-        return FeedbackLog(events=sorted(self._state().values("feedback"), key=_chronological))
+        return FeedbackLog(events=_log(self._state()))
+
+    def add_many(self, events: Iterable[FeedbackEvent]) -> int:
+        """Record events as ``add(event)`` for each would, all or nothing; how many."""
+        items = _records("events", events)
+        return self._uow._write(_many("events", items, _event_step), atomic=True)
+
+    def iter_log(self) -> Iterator[FeedbackEvent]:
+        """The events of :meth:`log`, lazily."""
+        return self._uow._iterate("feedback events", _log)
 
 
 class _Reviews(_Repository):
@@ -610,12 +760,18 @@ class _Reviews(_Repository):
     def by_cycle(self, cycle_id: str, subject: str | None = None) -> tuple[Review, ...]:
         key = _text_id("cycle_id", cycle_id)
         who = None if subject is None else _text_id("subject", subject)
-        found = (
-            r
-            for r in self._state().values("review")
-            if r.cycle_id == key and (who is None or r.subject == who)
-        )
-        return tuple(sorted(found, key=_by_id))
+        return tuple(_cycle_reviews(self._state(), key, who))
+
+    def add_many(self, reviews: Iterable[Review]) -> int:
+        """Insert new reviews as ``save(review)`` for each would, all or nothing; how many."""
+        items = _records("reviews", reviews)
+        return self._uow._write(_many("reviews", items, _review_step), atomic=True)
+
+    def iter_by_cycle(self, cycle_id: str, subject: str | None = None) -> Iterator[Review]:
+        """The reviews of :meth:`by_cycle`, lazily."""
+        key = _text_id("cycle_id", cycle_id)
+        who = None if subject is None else _text_id("subject", subject)
+        return self._uow._iterate("reviews", lambda s: _cycle_reviews(s, key, who))
 
 
 _SESSION = "calibration session"

@@ -22,6 +22,7 @@ Only this module imports SQLAlchemy and psycopg; without them importing it raise
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,18 +38,19 @@ from .._errors import (
     UnknownReferenceError,
     ValidationError,
 )
-from .._serialization import dumps, loads
+from .._serialization import dumps, loads, structure
 from ..calibration import CalibrationSession
 from ..cycles import ReviewCycle
 from ..dataset import CycleData
 from ..feedback import FeedbackEvent, FeedbackLog, FeedbackRequest, FeedbackResponse
 from ..goals import CheckIn, Goal, GoalSet, OwnerKind
+from ..metrics import Metric
 from ..org import Employee, Organisation, OrgUnit
 from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
 from ..scales import Scale, ScaleCatalog
 from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, links, verify_chain
-from ._rows import collector_paused, read_all
+from ._rows import chunked, collector_paused, iter_all, read_all
 
 try:
     import psycopg
@@ -95,8 +97,13 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 _FEEDBACK_TYPES: dict[str, type[Any]] = {cls.kind: cls for cls in typing.get_args(FeedbackEvent)}
 _SCALE_TYPES: dict[str, type[Any]] = {cls.kind: cls for cls in typing.get_args(Scale)}
-_BATCH = 5000  # records serialised (and audited) per COPY of a bulk import
+_BATCH = 5000  # records serialised (and audited) per COPY of a bulk import or add_many
 _FETCH = 2000  # rows per fetch when streaming a large table
+_METRICS = 4096  # distinct metric documents add_check_ins keeps read (then it starts again)
+_ENDED = (
+    "this unit of work is over (its with-block has ended): open a new one with "
+    "store.transaction(...)"
+)
 
 
 # --- argument checks -----------------------------------------------------------------------
@@ -112,6 +119,14 @@ def _check_id(name: str, value: object) -> str:
             "is not a valid id (1-200 characters, no control characters, no space at either end)",
         )
     return value
+
+
+def _lookup(name: str, value: object) -> str | None:
+    """A key an iterator looks records up by: any string, None for one no record can have
+    (not an id; the iterator then finds nothing by it, without asking the server)."""
+    if not isinstance(value, str):
+        raise ValidationError(name, value, "is not a string id")
+    return value if v._ID_RE.match(value) else None
 
 
 def _check_schema(value: object) -> str:
@@ -134,6 +149,48 @@ def _storable(name: str, value: str) -> str:
     except UnicodeEncodeError:
         raise ValidationError(name, value, "is not valid Unicode text") from None
     return value
+
+
+def _many(name: str, value: object, what: str) -> Iterable[Any]:
+    """The argument of an ``add_many``: any iterable of records (a list, a generator, ...),
+    but not a string or a mapping, which iterate over characters or keys."""
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise ValidationError(
+            name, value, f"is not an iterable of {what} (a list, a tuple or a generator)"
+        )
+    return value
+
+
+Check = Callable[[list[Any], int], tuple[int, Exception | None]]
+"""How ``add_many`` checks a batch (and the position of its first item in the call): how many
+of its first items pass, and the error of the first that does not (None when all pass)."""
+
+
+Write = Callable[[list[Any], int], None]
+"""How ``add_many`` writes a batch (and the position of its first item in the call); it may
+check rows as it writes them and raise :class:`_Refused` for the first it refuses."""
+
+
+class _Refused(Exception):
+    """A row refused while its batch was being written: its index in the batch, and why."""
+
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
+
+
+def _typed(name: str, kinds: type[Any] | tuple[type[Any], ...], what: str) -> Check:
+    """A batch check that refuses what is not a record of ``kinds`` (``goals[12]: ... is not
+    a Goal``)."""
+
+    def check(batch: list[Any], offset: int) -> tuple[int, Exception | None]:
+        for i, item in enumerate(batch):
+            if not isinstance(item, kinds):
+                return i, ValidationError(f"{name}[{offset + i}]", item, f"is not {what}")
+        return len(batch), None
+
+    return check
 
 
 # --- documents -----------------------------------------------------------------------------
@@ -160,6 +217,79 @@ def _union_member(kinds: Mapping[str, type[Any]], kind: str, what: str, key: str
     if cls is None:
         raise _damaged(what, key, f"unknown kind {kind!r}")
     return cls
+
+
+def _reading(
+    what: str, cls: type[Any] | Mapping[str, type[Any]]
+) -> tuple[int, Any, Callable[[Sequence[Any], type[Any]], Any]]:
+    """How :func:`~perfkit.storage._rows.read_rows` reads ``(key, doc)`` rows of class
+    ``cls``, or ``(key, kind, doc)`` rows whose class ``cls`` names by kind: the index of the
+    document, the class (or what names it), and the exact, slow reader of one row."""
+    if isinstance(cls, Mapping):
+        kinds = cls
+
+        def kind_of(row: Sequence[Any]) -> type[Any]:
+            return _union_member(kinds, row[1], what, row[0])
+
+        text, kind = 2, kind_of
+    else:
+        text, kind = 1, cls
+
+    def load(row: Sequence[Any], of: type[Any]) -> Any:
+        return _load(row[text], of, what, row[0])
+
+    return text, kind, load
+
+
+# The columns a bulk COPY writes, and each record's row (the JSON text last), shared by
+# import_data and the streaming writers.
+_GOAL_COLUMNS = ("id", "cycle_id", "owner_kind", "owner_id", "version", "doc")
+_REVIEW_COLUMNS = ("id", "cycle_id", "subject", "version", "doc")
+_FEEDBACK_COLUMNS = ("id", "kind", "subject", "at", "request_id", "doc")
+
+
+def _goal_row(g: Goal, doc: str) -> tuple[object, ...]:
+    return (g.id, g.cycle_id, g.owner.kind.value, g.owner.id, 1, doc)
+
+
+def _review_row(r: Review, doc: str) -> tuple[object, ...]:
+    return (r.id, r.cycle_id, r.subject, 1, doc)
+
+
+def _feedback_rows(events: Iterable[FeedbackEvent]) -> Iterator[tuple[object, ...]]:
+    for e in events:
+        request_id = e.request_id if e.__class__ is FeedbackResponse else None
+        yield (e.id, e.kind, e.subject, e.at, request_id, dumps(e))
+
+
+_METRIC_KEY = '"metric":{'
+_scan = json.JSONDecoder().raw_decode
+
+
+def _metric_text(doc: object) -> str | None:
+    """The JSON text of the metric in a stored goal's document, cut out without reading the
+    rest of it: the one ``"metric":{`` key of the (canonical) document. None when the
+    document is not that plain (the whole goal is then read)."""
+    if not isinstance(doc, str):
+        return None
+    at = doc.find(_METRIC_KEY)
+    if at < 1 or doc[at - 1] not in ",{" or doc.find(_METRIC_KEY, at + 1) != -1:
+        return None
+    start = at + len(_METRIC_KEY) - 1
+    try:
+        _, end = _scan(doc, start)
+    except (ValueError, RecursionError):
+        return None
+    return doc[start:end]
+
+
+def _metric(text: str) -> Metric | None:
+    """A goal's metric from its JSON text, or None when it is not one (the whole goal is
+    then read, to read it the exact way or to say why it cannot be)."""
+    try:
+        return structure(json.loads(text), Metric)  # type: ignore[arg-type]
+    except (DocumentError, ValueError, TypeError, RecursionError):
+        return None
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -534,14 +664,15 @@ class _Session:
         self.reason = reason
         self.tx: sa.Transaction | None = None
         self.ended = False
+        # The iterations open in this unit of work (started, neither exhausted nor closed):
+        # what each runs over, and its server-side cursor once opened.
+        self.iterations: dict[object, tuple[str, sa.CursorResult[Any] | None]] = {}
 
     # --- transactions ------------------------------------------------------------------
 
     def _begin(self) -> None:
         if self.ended:
-            raise StoreError(
-                "this unit of work has ended: open a new one with store.transaction(...)"
-            )
+            raise StoreError(_ENDED)
         if self.tx is None or not self.tx.is_active:
             try:
                 self.tx = (
@@ -550,9 +681,21 @@ class _Session:
             except sa_exc.SQLAlchemyError as err:
                 raise self.store._error(err, "starting a transaction") from err
 
+    def writable(self) -> None:
+        """Refuse a write, commit or rollback while an iteration is open: a server-side cursor
+        lives in the transaction, so the unit of work must not move under it."""
+        if self.ended:
+            raise StoreError(_ENDED)
+        for over, _ in self.iterations.values():
+            raise StoreError(
+                f"an iteration over {over} is still open in this unit of work: finish it or "
+                "close it (it.close()) before writing, committing or rolling back"
+            )
+
     def commit(self) -> None:
         if self.ended:
             raise StoreError("this unit of work has ended: nothing to commit")
+        self.writable()
         tx, self.tx = self.tx, None
         if tx is not None and tx.is_active:
             try:
@@ -574,6 +717,11 @@ class _Session:
         """Roll back whatever was not committed; the unit of work is over."""
         if self.ended:
             return
+        open_now, self.iterations = list(self.iterations.values()), {}
+        for _, result in open_now:  # close their cursors while the connection is still ours
+            if result is not None:
+                with contextlib.suppress(sa_exc.SQLAlchemyError, psycopg.Error):
+                    result.close()
         try:
             self.rollback()
         except StoreError:
@@ -693,20 +841,189 @@ class _Session:
     ) -> list[Any]:
         """The records ``statement`` selects as ``(key, doc)`` rows of class ``cls``, or as
         ``(key, kind, doc)`` rows whose class ``cls`` names by kind, in order."""
-        if isinstance(cls, Mapping):
-            kinds = cls
-
-            def kind_of(row: Sequence[Any]) -> type[Any]:
-                return _union_member(kinds, row[1], what, row[0])
-
-            text, kind = 2, kind_of
-        else:
-            text, kind = 1, cls
-
-        def load(row: Sequence[Any], of: type[Any]) -> Any:
-            return _load(row[text], of, what, row[0])
-
+        text, kind, load = _reading(what, cls)
         return read_all(self.stream(statement, doing=doing), text=text, cls=kind, load=load)
+
+    def iterate(
+        self,
+        statement: sa.Select[Any],
+        what: str,
+        cls: type[Any] | Mapping[str, type[Any]],
+        *,
+        over: str,
+        doing: str,
+    ) -> Iterator[Any]:
+        """The records of :meth:`records`, lazily: a server-side cursor fetches a batch of rows
+        at a time and only that batch is built. The iteration counts as open (writes, commit
+        and rollback wait) from its first record until it is exhausted or closed; once the
+        unit of work is over, asking for more raises."""
+        text, kind, load = _reading(what, cls)
+        self._begin()
+        token = object()
+        self.iterations[token] = (over, None)
+        result: sa.CursorResult[Any] | None = None
+        try:
+            try:
+                result = self.conn.execute(
+                    statement, execution_options={"stream_results": True, "yield_per": _FETCH}
+                )
+            except sa_exc.SQLAlchemyError as err:
+                raise self.store._error(err, doing) from err
+            self.iterations[token] = (over, result)
+            batches = self._partitions(result, doing)
+            for record in iter_all(batches, text=text, cls=kind, load=load):
+                yield record
+                if self.ended:
+                    raise StoreError(_ENDED)
+        finally:
+            if self.iterations.pop(token, None) is not None and result is not None:
+                with contextlib.suppress(sa_exc.SQLAlchemyError, psycopg.Error):
+                    result.close()
+
+    def _partitions(
+        self, result: sa.CursorResult[Any], doing: str
+    ) -> Iterator[Sequence[Sequence[Any]]]:
+        try:
+            yield from result.partitions()
+        except sa_exc.SQLAlchemyError as err:
+            raise self.store._error(err, doing) from err
+
+    @contextlib.contextmanager
+    def savepoint(self, doing: str) -> Iterator[None]:
+        """One step that is kept whole or not at all, inside the unit of work (a SAVEPOINT):
+        when it raises, what it wrote is undone and the unit of work goes on."""
+        self._begin()
+        try:
+            point = self.conn.begin_nested()
+        except sa_exc.SQLAlchemyError as err:
+            raise self.store._error(err, doing) from err
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sa_exc.SQLAlchemyError):
+                point.rollback()
+            raise
+        try:
+            point.commit()
+        except sa_exc.SQLAlchemyError as err:
+            with contextlib.suppress(sa_exc.SQLAlchemyError):
+                point.rollback()
+            raise self.store._error(err, doing) from err
+
+    # --- streaming writes --------------------------------------------------------------
+
+    def add_many(
+        self,
+        name: str,
+        items: Iterable[Any],
+        check: Check,
+        write: Write,
+        *,
+        table: sa.Table,
+        kind: str,
+        cls: type[Any] | tuple[type[Any], ...],
+        doing: str,
+    ) -> int:
+        """Write ``items`` a batch at a time (``check`` each, then ``write`` the batch, COPY),
+        all or nothing: the call is one savepoint, and whatever refuses an item undoes the
+        whole call and raises, naming the item by its position (``name[i]``). Only a batch
+        of records (and of their JSON texts) is held at a time. Returns how many it wrote."""
+        self.writable()
+        count = 0
+        with self.savepoint(doing):
+            for batch in chunked(items, _BATCH):
+                with collector_paused():
+                    good, problem = check(batch, count)
+                    if good:
+                        try:
+                            self.write_batch(batch[:good], count, write, name, table, kind, doing)
+                        except _Refused as refused:  # write checked the rows as it went
+                            good, problem = refused.index, refused.error
+                            if good:
+                                self.write_batch(
+                                    batch[:good], count, write, name, table, kind, doing
+                                )
+                    if problem is not None:
+                        if isinstance(batch[good], cls):  # add(x) would refuse its id first
+                            self.refuse_taken([batch[good]], count + good, name, table, kind)
+                        raise problem
+                count += len(batch)
+        return count
+
+    def write_batch(
+        self,
+        batch: list[Any],
+        offset: int,
+        write: Write,
+        name: str,
+        table: sa.Table,
+        kind: str,
+        doing: str,
+    ) -> None:
+        """``write(batch)`` in a savepoint of its own, so that when the table's primary key
+        refuses an id (stored already, or repeated in the call) the rows before stay readable
+        to name it."""
+        try:
+            with self.savepoint(doing):
+                write(batch, offset)
+        except StoreError as err:
+            cause = err.__cause__
+            if isinstance(cause, psycopg.errors.UniqueViolation):
+                self.refuse_taken(batch, offset, name, table, kind)
+            elif isinstance(cause, UnicodeError):
+                self.refuse_unicode(batch, offset, write, name, table, kind, doing)
+            raise
+
+    def refuse_taken(
+        self, batch: Sequence[Any], offset: int, name: str, table: sa.Table, kind: str
+    ) -> None:
+        """Raise :class:`~perfkit.ConcurrencyError` for the first record of ``batch`` whose
+        id is stored already (with the stored version) or repeats an earlier one of the batch
+        (version 1, as a second ``save`` would find); nothing to refuse: return."""
+        ids = [record.id for record in batch]
+        key = table.c.id
+        version = table.c.version if "version" in table.c else sa.literal(1)
+        wanted = sa.bindparam("ids", ids, type_=ARRAY(sa.Text()))
+        found = {
+            row[0]: row[1]
+            for row in self.rows(
+                sa.select(key, version).where(key == sa.any_(wanted)),
+                doing=f"adding {name}",
+            )
+        }
+        seen: set[str] = set()
+        for record_id in ids:
+            if record_id in found:
+                raise ConcurrencyError(kind, record_id, None, int(found[record_id]))
+            if record_id in seen:
+                raise ConcurrencyError(kind, record_id, None, 1)
+            seen.add(record_id)
+
+    def refuse_unicode(
+        self,
+        batch: list[Any],
+        offset: int,
+        write: Write,
+        name: str,
+        table: sa.Table,
+        kind: str,
+        doing: str,
+    ) -> None:
+        """Raise ValidationError for the first record of ``batch`` holding text PostgreSQL
+        cannot store (a lone surrogate), after the records before it are tried (an id they
+        repeat is refused first, as one-by-one writes would)."""
+        for i, record in enumerate(batch):
+            try:
+                dumps(record).encode("utf-8")
+            except UnicodeEncodeError:
+                if i:
+                    self.write_batch(batch[:i], offset, write, name, table, kind, doing)
+                raise ValidationError(
+                    f"{name}[{offset + i}]",
+                    record,
+                    "holds text that is not valid Unicode (a lone surrogate): PostgreSQL "
+                    "stores UTF-8 only",
+                ) from None
 
     # --- the audit log -----------------------------------------------------------------
 
@@ -774,6 +1091,7 @@ class _Session:
         audited: bool = True,
     ) -> int:
         """Insert (``expected`` None) or update a versioned record; returns its new version."""
+        self.writable()
         head = self.lock_head() if audited else None
         doing = f"saving {kind} {record_id!r}"
         before: str | None
@@ -866,6 +1184,7 @@ class _OrganisationRepository(_Repository):
         """Replace the stored organisation (its units and employees) with this one."""
         _check_instance("organisation", organisation, Organisation)
         s, t = self._s, self._t
+        s.writable()
         doing = "saving the organisation"
         s.run(sa.delete(t.employees), doing=doing)
         s.run(sa.delete(t.units), doing=doing)
@@ -946,9 +1265,11 @@ def _goal_columns(goal: Goal) -> dict[str, Any]:
     }
 
 
-def _in_cycle(column: sa.ColumnElement[Any], cycle_id: str) -> sa.ColumnElement[bool]:
+def _in_cycle(column: sa.ColumnElement[Any], cycle_id: str | None) -> sa.ColumnElement[bool]:
     """A goal belongs to its cycle, and a goal without a cycle to every cycle (as in
-    :class:`~perfkit.CycleData`)."""
+    :class:`~perfkit.CycleData`); ``None``: a cycle id no goal can have."""
+    if cycle_id is None:
+        return column.is_(None)
     return sa.or_(column == cycle_id, column.is_(None))
 
 
@@ -965,6 +1286,39 @@ class _GoalRepository(_Repository):
         _check_id("goal_id", goal_id)
         t = self._t.goals
         return _load(self._s.get_doc(t, t.c.id, "goal", goal_id), Goal, "goal", goal_id)
+
+    def add_many(self, goals: Iterable[Goal]) -> int:
+        """Insert new goals (version 1, each with its audit entry, as ``save(goal)`` does), a
+        batch at a time with ``COPY``, all or nothing; returns how many."""
+        items = _many("goals", goals, "goals")
+        s, t = self._s, self._t
+        heads: list[_Head] = []
+
+        def write(batch: list[Goal], _: int) -> None:
+            head = heads.pop() if heads else s.lock_head()
+            heads.append(
+                s.copy_audited(
+                    head,
+                    "goal",
+                    batch,
+                    t.goals,
+                    _GOAL_COLUMNS,
+                    _goal_row,
+                    doing="adding goals",
+                )
+                or head
+            )
+
+        return s.add_many(
+            "goals",
+            items,
+            _typed("goals", Goal, "a Goal"),
+            write,
+            table=t.goals,
+            kind="goal",
+            cls=Goal,
+            doing="adding goals",
+        )
 
     def version(self, goal_id: str) -> int:
         _check_id("goal_id", goal_id)
@@ -1000,6 +1354,7 @@ class _GoalRepository(_Repository):
         """Record a check-in; its goal must be stored and the reading must fit its metric."""
         _check_instance("check_in", check_in, CheckIn)
         s, t = self._s, self._t
+        s.writable()
         doing = f"recording check-in {check_in.id!r}"
         c = t.check_ins.c
         if s.exists(sa.select(c.id).where(c.id == check_in.id), doing=doing):
@@ -1025,6 +1380,114 @@ class _GoalRepository(_Repository):
         ).first()
         if inserted is None:  # pragma: no cover - another transaction, just now
             raise ConcurrencyError("check_in", check_in.id, None, 1)
+
+    def add_check_ins(self, check_ins: Iterable[CheckIn]) -> int:
+        """Record check-ins (as ``add_check_in`` does for each: a stored goal, a reading that
+        fits its metric, a new id), a batch at a time with ``COPY``, all or nothing; returns
+        how many. The goals of a batch are read in one query."""
+        items = _many("check_ins", check_ins, "check-ins")
+        s, t = self._s, self._t
+        doing = "adding check-ins"
+        parsed: dict[str, Metric | None] = {}  # metric documents read, by their text
+
+        metrics: dict[str, Metric] = {}  # the metrics of the goals of the batch
+
+        def check(batch: list[Any], offset: int) -> tuple[int, Exception | None]:
+            good, problem = _typed("check_ins", CheckIn, "a CheckIn")(batch, offset)
+            if len(parsed) > _METRICS:
+                parsed.clear()
+            metrics.clear()
+            metrics.update(self._metrics({c.goal_id for c in batch[:good]}, parsed, doing))
+            return good, problem
+
+        def rows(batch: list[CheckIn], offset: int) -> Iterator[tuple[Any, ...]]:
+            """The batch's rows, each checked against its goal's metric as it is written (the
+            server stores the rows before while the next are checked)."""
+            for i, one in enumerate(batch):
+                metric = metrics.get(one.goal_id)
+                if metric is None:
+                    raise _Refused(
+                        i,
+                        UnknownReferenceError(
+                            f"check_ins[{offset + i}].goal_id", one.goal_id, "is not a stored goal"
+                        ),
+                    )
+                try:
+                    metric.check(one)
+                except ValidationError as err:
+                    raise _Refused(i, err.at(f"check_ins[{offset + i}]")) from None
+                yield one.id, one.goal_id, one.at, dumps(one)
+
+        def write(batch: list[CheckIn], offset: int) -> None:
+            s.copy(t.check_ins, ("id", "goal_id", "at", "doc"), rows(batch, offset), doing=doing)
+
+        return s.add_many(
+            "check_ins",
+            items,
+            check,
+            write,
+            table=t.check_ins,
+            kind="check_in",
+            cls=CheckIn,
+            doing=doing,
+        )
+
+    def _metrics(
+        self, goal_ids: set[str], parsed: dict[str, Metric | None], doing: str
+    ) -> dict[str, Metric]:
+        """The metric of each stored goal of ``goal_ids`` (one query). Only the metric is read
+        from each goal's document, and equal metric documents (most are) are read once."""
+        if not goal_ids:
+            return {}
+        g = self._t.goals.c
+        wanted = sa.bindparam("ids", list(goal_ids), type_=ARRAY(sa.Text()))
+        rows = self._s.rows(sa.select(g.id, g.doc).where(g.id == sa.any_(wanted)), doing=doing)
+        out: dict[str, Metric] = {}
+        for goal_id, doc in rows:
+            text = _metric_text(doc)
+            metric = None
+            if text is not None:
+                metric = parsed.get(text)
+                if metric is None:
+                    metric = parsed[text] = _metric(text)
+            if metric is None:  # not the usual document: read the whole goal, or say why not
+                metric = _load(doc, Goal, "goal", goal_id).metric
+            out[goal_id] = metric
+        return out
+
+    def iter_in_cycle(self, cycle_id: str) -> Iterator[Goal]:
+        """The goals of :meth:`in_cycle`, in the same order, a batch at a time (a server-side
+        cursor)."""
+        key = _lookup("cycle_id", cycle_id)
+        t = self._t.goals
+        query = sa.select(t.c.id, t.c.doc).where(_in_cycle(t.c.cycle_id, key))
+        return self._s.iterate(
+            query.order_by(t.c.id),
+            "goal",
+            Goal,
+            over="goals",
+            doing=f"reading the goals of {cycle_id!r}",
+        )
+
+    def iter_check_ins(self, cycle_id: str) -> Iterator[CheckIn]:
+        """The check-ins of :meth:`goal_set` (those of the goals :meth:`in_cycle` gives),
+        chronological, then by id, a batch at a time (a server-side cursor)."""
+        key = _lookup("cycle_id", cycle_id)
+        t = self._t
+        g, c = t.goals.c, t.check_ins.c
+        query = (
+            sa.select(c.id, c.doc)
+            .join_from(t.check_ins, t.goals, c.goal_id == g.id)
+            .where(_in_cycle(g.cycle_id, key))
+            .order_by(c.at, c.id)
+        )
+        return self._s.iterate(
+            query,
+            "check-in",
+            CheckIn,
+            over="check-ins",
+            doing=f"reading the check-ins of {cycle_id!r}",
+        )
 
     def check_ins(self, goal_id: str) -> tuple[CheckIn, ...]:
         """A goal's check-ins, chronological, then by id."""
@@ -1081,6 +1544,7 @@ class _FeedbackRepository(_Repository):
         if not isinstance(event, kinds):
             raise ValidationError("event", event, "is not a feedback event")
         s, t = self._s, self._t
+        s.writable()
         doing = f"recording feedback {event.id!r}"
         f = t.feedback.c
         if s.exists(sa.select(f.id).where(f.id == event.id), doing=doing):
@@ -1124,6 +1588,102 @@ class _FeedbackRepository(_Repository):
                 ) from None
             raise  # pragma: no cover - only a damaged log breaks elsewhere
 
+    def add_many(self, events: Iterable[FeedbackEvent]) -> int:
+        """Record feedback events (as ``add`` does for each: a response answers a request that
+        is stored or earlier in ``events``, about its subject, from someone it asked, no earlier
+        than it, once), a batch at a time with ``COPY``, all or nothing; returns how many. The
+        stored requests a batch answers, and their stored responses, are read in one query."""
+        items = _many("events", events, "feedback events")
+        s, t = self._s, self._t
+        doing = "adding feedback events"
+        kinds = tuple(_FEEDBACK_TYPES.values())
+        typed = _typed("events", kinds, "a feedback event")
+
+        def check(batch: list[Any], offset: int) -> tuple[int, Exception | None]:
+            good, problem = typed(batch, offset)
+            asked = {e.request_id for e in batch[:good] if e.__class__ is FeedbackResponse}
+            related = self._related(asked, doing) if asked else []
+            stored = {e.id: e for e in related}
+            earlier: dict[str, FeedbackEvent] = {}
+            log: list[tuple[int, FeedbackEvent]] = []  # the batch's events a response needs
+            for i in range(good):
+                event = batch[i]
+                if event.id in earlier or event.id in stored:
+                    good, problem = i, ConcurrencyError("feedback", event.id, None, 1)
+                    break
+                if event.__class__ is FeedbackResponse:
+                    request = earlier.get(event.request_id) or stored.get(event.request_id)
+                    if not isinstance(request, FeedbackRequest):
+                        good, problem = (
+                            i,
+                            UnknownReferenceError(
+                                f"events[{offset + i}].request_id",
+                                event.request_id,
+                                "is not a stored feedback request",
+                            ),
+                        )
+                        break
+                    log.append((i, event))
+                elif event.id in asked:
+                    log.append((i, event))
+                earlier[event.id] = event
+            if any(e.__class__ is FeedbackResponse for _, e in log):
+                # The responses before the first problem, checked as add(response) checks one
+                # (a response that breaks a rule comes before that problem, so it is first).
+                try:
+                    FeedbackLog(events=(*related, *(e for _, e in log)))
+                except ValidationError as err:
+                    k, rest = _log_position(err.path)
+                    if k is None or k < len(related):
+                        raise  # pragma: no cover - only a damaged log breaks elsewhere
+                    i = log[k - len(related)][0]
+                    return i, _repath(err, f"events[{offset + i}]{rest}")
+            return good, problem
+
+        def write(batch: list[FeedbackEvent], _: int) -> None:
+            s.copy(
+                t.feedback,
+                _FEEDBACK_COLUMNS,
+                _feedback_rows(batch),
+                doing=doing,
+            )
+
+        return s.add_many(
+            "events",
+            items,
+            check,
+            write,
+            table=t.feedback,
+            kind="feedback",
+            cls=kinds,
+            doing=doing,
+        )
+
+    def _related(self, request_ids: set[str], doing: str) -> list[FeedbackEvent]:
+        """The stored events with these ids, and the stored responses to them,
+        chronologically, then by id (one query)."""
+        f = self._t.feedback.c
+        wanted = sa.bindparam("ids", sorted(request_ids), type_=ARRAY(sa.Text()))
+        query = (
+            sa.select(f.id, f.kind, f.doc)
+            .where(sa.or_(f.id == sa.any_(wanted), f.request_id == sa.any_(wanted)))
+            .order_by(f.at, f.id)
+        )
+        return self._s.records(query, "feedback event", _FEEDBACK_TYPES, doing=doing)
+
+    def iter_log(self) -> Iterator[FeedbackEvent]:
+        """The events of :meth:`log`, chronologically, then by id, a batch at a time (a
+        server-side cursor)."""
+        f = self._t.feedback.c
+        query = sa.select(f.id, f.kind, f.doc).order_by(f.at, f.id)
+        return self._s.iterate(
+            query,
+            "feedback event",
+            _FEEDBACK_TYPES,
+            over="feedback events",
+            doing="reading the feedback log",
+        )
+
     def about(
         self, subject: str, start: datetime | None = None, end: datetime | None = None
     ) -> tuple[FeedbackEvent, ...]:
@@ -1159,6 +1719,26 @@ class _FeedbackRepository(_Repository):
         )
 
 
+_LOG_PATH = re.compile(r"^events\[(\d+)\](.*)$", re.DOTALL)
+
+
+def _log_position(path: str) -> tuple[int | None, str]:
+    """The index of ``events[k].rest`` in a FeedbackLog error's path, and the rest."""
+    found = _LOG_PATH.match(path)
+    if found is None:  # pragma: no cover - FeedbackLog names an event
+        return None, path
+    return int(found.group(1)), found.group(2)
+
+
+def _repath(err: ValidationError, path: str) -> ValidationError:
+    """A copy of ``err`` (of its class) at ``path``."""
+    clone = err.__class__.__new__(err.__class__)
+    clone.__dict__.update(err.__dict__)
+    clone.path = path
+    Exception.__init__(clone, clone._message())
+    return clone
+
+
 def _review_columns(review: Review) -> dict[str, Any]:
     return {"cycle_id": review.cycle_id, "subject": review.subject}
 
@@ -1177,6 +1757,39 @@ class _ReviewRepository(_Repository):
         t = self._t.reviews
         return _load(self._s.get_doc(t, t.c.id, "review", review_id), Review, "review", review_id)
 
+    def add_many(self, reviews: Iterable[Review]) -> int:
+        """Insert new reviews (version 1, each with its audit entry, as ``save(review)``
+        does), a batch at a time with ``COPY``, all or nothing; returns how many."""
+        items = _many("reviews", reviews, "reviews")
+        s, t = self._s, self._t
+        heads: list[_Head] = []
+
+        def write(batch: list[Review], _: int) -> None:
+            head = heads.pop() if heads else s.lock_head()
+            heads.append(
+                s.copy_audited(
+                    head,
+                    "review",
+                    batch,
+                    t.reviews,
+                    _REVIEW_COLUMNS,
+                    _review_row,
+                    doing="adding reviews",
+                )
+                or head
+            )
+
+        return s.add_many(
+            "reviews",
+            items,
+            _typed("reviews", Review, "a Review"),
+            write,
+            table=t.reviews,
+            kind="review",
+            cls=Review,
+            doing="adding reviews",
+        )
+
     def version(self, review_id: str) -> int:
         _check_id("review_id", review_id)
         return self._s.version_of(self._t.reviews, "review", review_id)
@@ -1191,6 +1804,19 @@ class _ReviewRepository(_Repository):
         query = sa.select(r.id, r.doc).where(*where).order_by(r.id)
         return tuple(
             self._s.records(query, "review", Review, doing=f"reading the reviews of {cycle_id!r}")
+        )
+
+    def iter_by_cycle(self, cycle_id: str, subject: str | None = None) -> Iterator[Review]:
+        """The reviews of :meth:`by_cycle`, by id, a batch at a time (a server-side cursor)."""
+        key = _lookup("cycle_id", cycle_id)
+        who = None if subject is None else _lookup("subject", subject)
+        r = self._t.reviews.c
+        where = [sa.false() if key is None else r.cycle_id == key]
+        if subject is not None:
+            where.append(sa.false() if who is None else r.subject == who)
+        query = sa.select(r.id, r.doc).where(*where).order_by(r.id)
+        return self._s.iterate(
+            query, "review", Review, over="reviews", doing=f"reading the reviews of {cycle_id!r}"
         )
 
 
@@ -1219,6 +1845,7 @@ class _ResultRepository(_Repository):
         """Store a cycle's results, replacing earlier results of that cycle, all at once."""
         _check_instance("result", result, CycleResult)
         s, t = self._s, self._t
+        s.writable()
         cycle_id = result.cycle_id
         doing = f"saving the results of {cycle_id!r}"
         doc = dumps(result)
@@ -1381,6 +2008,7 @@ class PostgresUnitOfWork:
     def rollback(self) -> None:
         if self._s.ended:
             raise StoreError("this unit of work has ended: nothing to roll back")
+        self._s.writable()
         self._s.rollback()
 
     def import_data(self, data: CycleData) -> None:
@@ -1391,6 +2019,7 @@ class PostgresUnitOfWork:
         check-in, feedback or review ids may be stored already (``ConcurrencyError``, the
         first in that order). Goals and reviews are written to the audit log as inserts."""
         _check_instance("data", data, CycleData)
+        self._s.writable()
         with collector_paused():
             self._import(data)
 
@@ -1422,8 +2051,8 @@ class PostgresUnitOfWork:
             "goal",
             goals,
             t.goals,
-            ("id", "cycle_id", "owner_kind", "owner_id", "version", "doc"),
-            lambda g, doc: (g.id, g.cycle_id, g.owner.kind.value, g.owner.id, 1, doc),
+            _GOAL_COLUMNS,
+            _goal_row,
             doing=doing,
         )
         s.copy(
@@ -1432,22 +2061,7 @@ class PostgresUnitOfWork:
             ((c.id, c.goal_id, c.at, dumps(c)) for c in check_ins),
             doing=doing,
         )
-        s.copy(
-            t.feedback,
-            ("id", "kind", "subject", "at", "request_id", "doc"),
-            (
-                (
-                    e.id,
-                    e.kind,
-                    e.subject,
-                    e.at,
-                    e.request_id if e.__class__ is FeedbackResponse else None,
-                    dumps(e),
-                )
-                for e in events
-            ),
-            doing=doing,
-        )
+        s.copy(t.feedback, _FEEDBACK_COLUMNS, _feedback_rows(events), doing=doing)
         s.insert_many(
             t.scales,
             [
@@ -1472,8 +2086,8 @@ class PostgresUnitOfWork:
             "review",
             reviews,
             t.reviews,
-            ("id", "cycle_id", "subject", "version", "doc"),
-            lambda r, doc: (r.id, r.cycle_id, r.subject, 1, doc),
+            _REVIEW_COLUMNS,
+            _review_row,
             doing=doing,
         )
 

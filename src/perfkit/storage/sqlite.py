@@ -18,6 +18,11 @@ How it behaves:
 * **All or nothing.** A unit of work is one SQLite transaction: a process killed half-way through
   leaves the file as it was before. Each operation inside it is atomic too (a savepoint), so a
   refused save leaves the rest of the unit of work intact.
+* **Streams.** ``add_many`` / ``add_check_ins`` write any iterable a batch of 2,000 records at
+  a time (the batched inserts of ``import_data``, one savepoint per call: all or nothing), and
+  the ``iter_*`` iterators read a batch of rows at a time, so memory depends on the batch, not
+  on the cycle. While an iterator is open, its unit of work refuses writes, ``commit`` and
+  ``rollback`` (:class:`~perfkit.StoreError`): they would change what it reads or end its read.
 * **What the file holds.** A table per kind of record: the record as its perfkit JSON document,
   next to the columns the queries use (ids, cycle, owner, subject, reviewer, unit, time as UTC
   text and as the original text, version), with an index per query. The audit log is the
@@ -31,10 +36,11 @@ How it behaves:
 from __future__ import annotations
 
 import enum
+import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,13 +58,15 @@ from .._errors import (
     UnknownReferenceError,
     ValidationError,
 )
-from .._serialization import dumps, loads
+from .._serialization import SCHEMA_VERSION as _DOCUMENT_VERSION
+from .._serialization import _document_reader, dumps, loads
 from .._version import __version__
 from ..calibration import CalibrationSession
 from ..cycles import ReviewCycle
 from ..dataset import CycleData
 from ..feedback import FeedbackEvent, FeedbackLog, FeedbackResponse
 from ..goals import CheckIn, Goal, GoalSet, OwnerKind
+from ..metrics import Metric
 from ..org import Employee, Organisation, OrgUnit
 from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
@@ -77,7 +85,7 @@ from ._protocols import (
     ResultRepository,
     ReviewRepository,
 )
-from ._rows import collector_paused, read_all
+from ._rows import chunked, collector_paused, iter_all, read_all
 from ._sqlite_schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -98,6 +106,10 @@ __all__ = [
 T = TypeVar("T")
 
 _FEEDBACK_TYPES: dict[str, type[Any]] = {t.kind: t for t in get_args(FeedbackEvent)}
+_FEEDBACK_CLASSES = tuple(_FEEDBACK_TYPES.values())
+_A_FEEDBACK_EVENT = v.instance_of(*_FEEDBACK_CLASSES)
+_METRIC_TYPES: dict[str, type[Any]] = {t.kind: t for t in get_args(Metric)}
+_METRIC_READERS: dict[str, Callable[[Any], Any]] = {}  # by kind, made when first needed
 _SCALE_TYPES: dict[str, type[Any]] = {t.kind: t for t in get_args(Scale)}
 _CHUNK = 500  # ids per "IN (...)" query, well under SQLite's parameter limit
 _BATCH = 2000  # records serialised (and audited) per executemany of a bulk import
@@ -169,6 +181,36 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 def _marks(n: int) -> str:
     return ",".join("?" * n)
+
+
+def _stream_of(name: str, items: object, what: str) -> Iterator[Any]:
+    """``items`` (the argument ``name`` of a bulk write) as an iterator, taken lazily; a str,
+    bytes or a mapping is refused: it is not a sequence of records."""
+    if not isinstance(items, str | bytes | bytearray | Mapping):
+        try:
+            return iter(items)  # type: ignore[call-overload,no-any-return]
+        except TypeError:
+            pass
+    raise ValidationError(name, items, f"is not an iterable of {what}")
+
+
+def _first_not(items: Sequence[object], cls: type[Any] | tuple[type[Any], ...]) -> int:
+    """The index of the first of ``items`` that is not a ``cls`` (``len(items)`` if none)."""
+    for i, item in enumerate(items):
+        if not isinstance(item, cls):
+            return i
+    return len(items)
+
+
+def _not_utf8(items: Sequence[Any]) -> int | None:
+    """The index of the first record whose JSON holds text SQLite cannot store (every text of
+    a record, its ids too, is in its JSON as it is)."""
+    for i, item in enumerate(items):
+        try:
+            dumps(item).encode("utf-8")
+        except UnicodeEncodeError:
+            return i
+    return None
 
 
 _AT_FIRST = '{"data":{"at":"'
@@ -517,6 +559,9 @@ class SqliteUnitOfWork:
         self._closed = False
         self._head: tuple[int, str] | None = None
         self._depth = 0  # operations in progress (nested savepoints)
+        self._iterating: dict[str, int] = {}  # open iterators, by what they iterate over
+        self._times = _Times()  # the time columns of the rows it writes
+        self._metrics: dict[str, Metric] = {}  # goals' metrics read back, by their JSON text
         self._organisation = _Organisation(self)
         self._goals = _Goals(self)
         self._feedback = _Feedback(self)
@@ -558,6 +603,16 @@ class SqliteUnitOfWork:
                 "store.transaction(...)"
             )
 
+    def _refuse_while_iterating(self) -> None:
+        """Writes, commit and rollback wait for the open iterators of this unit of work: a
+        write would change what they read, and a commit or rollback would end their read."""
+        if self._iterating:
+            over = min(self._iterating)
+            raise StoreError(
+                f"an iteration over {over} is still open in this unit of work: finish it or "
+                "close it (it.close()) before writing, committing or rolling back"
+            )
+
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Read: in the unit of work's snapshot (or its write transaction)."""
         return list(self._iter(sql, params))
@@ -577,6 +632,7 @@ class SqliteUnitOfWork:
             cursor = self._conn.execute(sql, params)
             while batch := cursor.fetchmany(_FETCH):
                 yield batch
+                self._open()  # an iterator kept past the end of the unit of work
         except UnicodeEncodeError:
             return  # a key that is not valid Unicode cannot have been stored
         except sqlite3.Error as exc:
@@ -588,6 +644,7 @@ class SqliteUnitOfWork:
 
     def _begin_write(self) -> None:
         self._open()
+        self._refuse_while_iterating()
         if self._tx is _Tx.WRITE:
             return
         if self._tx is _Tx.READ:
@@ -637,6 +694,7 @@ class SqliteUnitOfWork:
     def commit(self) -> None:
         """Keep everything written so far; the unit of work can go on with a new transaction."""
         self._open()
+        self._refuse_while_iterating()
         if self._tx is not _Tx.NONE:
             self._exec("COMMIT")
         self._end()
@@ -644,6 +702,7 @@ class SqliteUnitOfWork:
     def rollback(self) -> None:
         """Forget everything written since the last commit."""
         self._open()
+        self._refuse_while_iterating()
         if self._tx is not _Tx.NONE and self._conn.in_transaction:
             self._exec("ROLLBACK")
         self._end()
@@ -690,6 +749,39 @@ class SqliteUnitOfWork:
     ) -> list[Any]:
         """The records ``sql`` selects as ``(id, record)`` rows of class ``cls``, or as ``(id,
         kind, record)`` rows whose class ``cls`` names by kind, in order, read in batches."""
+        text, kind, load = self._reader(what, cls)
+        return read_all(self._batches(sql, params), text=text, cls=kind, load=load)
+
+    def _stream(
+        self,
+        over: str,
+        sql: str,
+        params: Sequence[Any],
+        what: str,
+        cls: type[Any] | dict[str, type[Any]],
+    ) -> Iterator[Any]:
+        """The records of :meth:`_load_all`, built a batch at a time, as an iterator that
+        counts as open (see :meth:`_refuse_while_iterating`) from its first record until it is
+        exhausted or closed. ``over`` names what it iterates over."""
+        text, kind, load = self._reader(what, cls)
+        self._iterating[over] = self._iterating.get(over, 0) + 1
+        try:
+            for record in iter_all(self._batches(sql, params), text=text, cls=kind, load=load):
+                self._open()  # the rest of a batch read before the unit of work ended
+                yield record
+        finally:
+            left = self._iterating[over] - 1
+            if left:
+                self._iterating[over] = left
+            else:
+                del self._iterating[over]
+
+    def _reader(
+        self, what: str, cls: type[Any] | dict[str, type[Any]]
+    ) -> tuple[int, Any, Callable[[Sequence[Any], type[Any]], Any]]:
+        """How rows become records (see :func:`perfkit.storage._rows.read_rows`): the index
+        of the JSON text, the class (or the function naming it by the row's kind) and the slow,
+        exact reader of one row."""
         if isinstance(cls, dict):
             kinds = cls
             path = self._store.path
@@ -711,7 +803,7 @@ class SqliteUnitOfWork:
         def load(row: Sequence[Any], of: type[Any]) -> Any:
             return self._load(row[text], of, what, row[0])
 
-        return read_all(self._batches(sql, params), text=text, cls=kind, load=load)
+        return text, kind, load
 
     def _any_stored(self, table: str, ids: Sequence[str]) -> bool:
         """Whether ``table`` may hold one of ``ids`` (False for an empty table: a bulk import
@@ -884,6 +976,88 @@ class SqliteUnitOfWork:
             insert(batch, docs)
             self._append_audit([(kind, r.id, None, d) for r, d in zip(batch, docs, strict=True)])
 
+    # --- streams of records ---------------------------------------------------------------------
+
+    def _add_stream(
+        self, argument: str, items: object, what: str, write: Callable[[list[Any], int], None]
+    ) -> int:
+        """A bulk write of the iterable ``items`` (the argument ``argument``, records of
+        ``what``): ``write(batch, offset)`` stores a batch whose first record is the
+        ``offset``-th of the call. One savepoint for the call (all or nothing); only a batch of
+        records is held at a time. Returns how many records were stored."""
+        stream = _stream_of(argument, items, what)
+        stored = 0
+        with self._writing(argument):
+            for batch in chunked(stream, _BATCH):
+                with collector_paused():  # never while the caller's iterable makes records
+                    write(batch, stored)
+                stored += len(batch)
+        return stored
+
+    def _insert_new(
+        self,
+        *,
+        table: str,
+        kind: str,
+        argument: str,
+        items: Sequence[Any],
+        offset: int,
+        insert: Callable[[], None],
+        versioned: bool,
+    ) -> None:
+        """Run ``insert``, which inserts the rows of the new records ``items`` (the records of
+        the call from its ``offset``-th). The table's UNIQUE id refuses an id stored before, or
+        earlier in the call: the first such record is named (ConcurrencyError), with one query
+        after the failure; no query before, and no set of the call's ids. Text SQLite cannot
+        store is named by the record's position. Either way the caller's savepoint undoes the
+        rows inserted (one savepoint per batch would cost a tenth of the time of the write:
+        SQLite would copy every page the batch touches into its journal again)."""
+        found = self._row(f"SELECT max(position) FROM {table}")
+        before = 0 if found is None or found[0] is None else int(found[0])
+        try:
+            insert()
+        except _NotUtf8 as err:
+            i = _not_utf8(items)
+            raise ValidationError(
+                argument if i is None else f"{argument}[{offset + i}]",
+                err.text,
+                "holds text that is not valid Unicode (a lone surrogate): SQLite stores UTF-8 only",
+            ) from None
+        except StoreError as err:
+            if not isinstance(err.__cause__, sqlite3.IntegrityError):
+                raise
+            stored = self._stored_before(table, [x.id for x in items], before, versioned)
+            seen: set[str] = set()
+            for x in items:
+                if x.id in stored:
+                    raise ConcurrencyError(kind, x.id, None, stored[x.id]) from None
+                if x.id in seen:
+                    raise ConcurrencyError(kind, x.id, None, 1) from None
+                seen.add(x.id)
+            raise  # pragma: no cover - every constraint but the id's is checked before
+
+    def _stored_before(
+        self, table: str, ids: Sequence[str], position: int, versioned: bool
+    ) -> dict[str, int]:
+        """The versions of those of ``ids`` stored in ``table`` at ``position`` or before."""
+        column = "version" if versioned else "1"
+        found: dict[str, int] = {}
+        for chunk in _chunks(ids):
+            sql = (
+                f"SELECT id, {column} FROM {table} "
+                f"WHERE id IN ({_marks(len(chunk))}) AND position <= ?"
+            )
+            found.update((r[0], r[1]) for r in self._rows(sql, (*chunk, position)))
+        return found
+
+    def _refuse_if_stored(self, table: str, kind: str, item: object) -> None:
+        """Before refusing ``item`` (a check-in or an event) for what it holds: an id stored
+        already, or earlier in the call (whose records before it are written), is refused
+        first, as adding it alone would."""
+        key = getattr(item, "id", None)
+        if isinstance(key, str) and self._row(f"SELECT 1 FROM {table} WHERE id = ?", (key,)):
+            raise ConcurrencyError(kind, key, None, 1)
+
     def cycle_data(self, cycle_id: str) -> CycleData:
         """A cycle's inputs: the organisation, the cycle, its goal set (as ``goals.goal_set``),
         every feedback event (as ``feedback.log()``), the scale catalog and forms stored with
@@ -1034,10 +1208,37 @@ class _Versioned(_Repository):
 
     _table: str
     _kind: str
+    _cls: type[Any]
+    _argument: str  # the argument of add_many
 
     @staticmethod
     def _columns(item: Any) -> dict[str, object]:  # pragma: no cover - every subclass has one
         raise NotImplementedError
+
+    def _add_many(self, items: object) -> int:
+        """Insert new records at version 1, each with its audit entry, a batch at a time."""
+        return self._uow._add_stream(self._argument, items, self._argument, self._add_batch)
+
+    def _add_batch(self, batch: list[Any], offset: int) -> None:
+        uow = self._uow
+        bad = _first_not(batch, self._cls)
+        good = batch[:bad]
+        if good:
+            docs = [dumps(x) for x in good]
+            uow._insert_new(
+                table=self._table,
+                kind=self._kind,
+                argument=self._argument,
+                items=good,
+                offset=offset,
+                insert=lambda: self._insert_rows(good, docs),
+                versioned=True,
+            )
+            uow._append_audit(
+                [(self._kind, x.id, None, d) for x, d in zip(good, docs, strict=True)]
+            )
+        if bad < len(batch):
+            _check_instance(f"{self._argument}[{offset + bad}]", batch[bad], self._cls)
 
     def _refuse_stored(self, items: Sequence[Any]) -> None:
         stored = self._uow._versions(self._table, [x.id for x in items])
@@ -1062,6 +1263,8 @@ class _Goals(_Versioned):
 
     _table = "goals"
     _kind = "goal"
+    _cls = Goal
+    _argument = "goals"
 
     @staticmethod
     def _columns(goal: Goal) -> dict[str, object]:
@@ -1114,6 +1317,140 @@ class _Goals(_Versioned):
             (person, OwnerKind.EMPLOYEE.value, cycle),
         )
 
+    def iter_in_cycle(self, cycle_id: str) -> Iterator[Goal]:
+        """The goals of :meth:`in_cycle`, in the same order, read a batch at a time."""
+        key = _check_key("cycle_id", cycle_id)
+        return self._uow._stream(
+            "goals",
+            "SELECT id, record FROM goals WHERE cycle_id = ? OR cycle_id IS NULL ORDER BY id",
+            (key,),
+            "goal",
+            Goal,
+        )
+
+    def add_many(self, goals: Iterable[Goal]) -> int:
+        """Insert new goals (version 1, each with its audit entry, as ``save(goal)`` does for
+        one), a batch at a time, all or nothing; returns how many were stored."""
+        return self._add_many(goals)
+
+    def add_check_ins(self, check_ins: Iterable[CheckIn]) -> int:
+        """Record check-ins (as :meth:`add_check_in` does for one: each goal stored, each
+        reading fits the goal's metric), a batch at a time, all or nothing; returns how many
+        were stored."""
+        return self._uow._add_stream("check_ins", check_ins, "check-ins", self._check_in_batch)
+
+    def _check_in_batch(self, batch: list[Any], offset: int) -> None:
+        """Check a batch of check-ins against their goals' metrics (read in one query per chunk
+        of ids), then insert those before the first refused one; the refusal comes after,
+        unless an id stored already comes first."""
+        metrics = self._stored_metrics({c.goal_id for c in batch if isinstance(c, CheckIn)})
+        metric_of = metrics.get
+        bad = len(batch)
+        for i, check_in in enumerate(batch):
+            if isinstance(check_in, CheckIn):
+                metric = metric_of(check_in.goal_id)
+                if metric is not None:
+                    try:
+                        metric.check(check_in)
+                        continue
+                    except ValidationError:
+                        pass
+            bad = i
+            break
+        good = batch[:bad]
+        if good:
+            self._uow._insert_new(
+                table="check_ins",
+                kind="check_in",
+                argument="check_ins",
+                items=good,
+                offset=offset,
+                insert=lambda: self._insert_check_ins(good),
+                versioned=False,
+            )
+        if bad < len(batch):
+            self._uow._refuse_if_stored("check_ins", "check_in", batch[bad])
+            raise self._refusal(batch[bad], f"check_ins[{offset + bad}]", metrics)
+
+    @staticmethod
+    def _refusal(check_in: object, here: str, metrics: dict[str, Metric]) -> ValidationError:
+        """Why ``check_in`` (the item ``here``) is refused: not a check-in, no stored goal, or
+        a reading that does not fit its goal's metric."""
+        try:
+            check_in = _check_instance(here, check_in, CheckIn)
+            metric = metrics.get(check_in.goal_id)
+            if metric is None:
+                return UnknownReferenceError(
+                    f"{here}.goal_id", check_in.goal_id, "is not a stored goal"
+                )
+            metric.check(check_in)
+        except ValidationError as err:
+            return err if err.path.startswith(here) else err.at(here)
+        raise AssertionError(f"{here} was refused but passes its checks")  # pragma: no cover
+
+    def _stored_metrics(self, ids: Iterable[str]) -> dict[str, Metric]:
+        """The metrics of the stored goals of ``ids`` (those that are stored), by goal id: all a
+        check-in is checked against. SQLite takes each metric out of its goal's JSON, and each
+        distinct metric is built once (goals share few), so no whole goal is read."""
+        uow = self._uow
+        known = uow._metrics
+        found: dict[str, Metric] = {}
+        for chunk in _chunks(list(ids)):
+            marks = _marks(len(chunk))
+            try:
+                rows = uow._rows(
+                    f"SELECT id, json_extract(record, '$.data.metric') FROM goals "
+                    f"WHERE id IN ({marks})",
+                    chunk,
+                )
+            except StoreError as err:  # a record that is not JSON: read each the exact way
+                if not isinstance(err.__cause__, sqlite3.OperationalError):
+                    raise
+                rows = [
+                    (key, None)
+                    for (key,) in uow._rows(f"SELECT id FROM goals WHERE id IN ({marks})", chunk)
+                ]
+            for key, text in rows:
+                metric = known.get(text) if isinstance(text, str) else None
+                if metric is None:
+                    metric = self._metric(key, text)
+                    if isinstance(text, str):
+                        if len(known) >= 4096:
+                            known.clear()
+                        known[text] = metric
+                found[key] = metric
+        return found
+
+    def _metric(self, key: str, text: object) -> Metric:
+        """A goal's metric from its JSON text; from the whole goal (read the exact way, with its
+        errors) when the quick way cannot read it."""
+        try:
+            data = json.loads(text)  # type: ignore[arg-type]
+            kind = data["type"]
+            read = _METRIC_READERS.get(kind)
+            if read is None:
+                read = _METRIC_READERS[kind] = _document_reader(_METRIC_TYPES[kind])
+            name = _METRIC_TYPES[kind].__name__
+            metric: Metric = read({"data": data, "schema_version": _DOCUMENT_VERSION, "type": name})
+            return metric
+        except Exception:  # noqa: BLE001 - the whole goal is read, or said to be unreadable
+            row = self._uow._row("SELECT record FROM goals WHERE id = ?", (key,))
+            assert row is not None
+            return self._uow._load(row[0], Goal, "goal", key).metric
+
+    def iter_check_ins(self, cycle_id: str) -> Iterator[CheckIn]:
+        """The check-ins of :meth:`goal_set` (of the goals :meth:`in_cycle` gives), in the
+        same order (chronological, then by id), read a batch at a time."""
+        key = _check_key("cycle_id", cycle_id)
+        return self._uow._stream(
+            "check-ins",
+            "SELECT c.id, c.record FROM check_ins AS c JOIN goals AS g ON g.id = c.goal_id "
+            "WHERE g.cycle_id = ? OR g.cycle_id IS NULL ORDER BY c.at_utc, c.id",
+            (key,),
+            "check-in",
+            CheckIn,
+        )
+
     def add_check_in(self, check_in: CheckIn) -> None:
         """Record a check-in (check-ins are never edited); its goal must be stored and the
         reading must fit the goal's metric."""
@@ -1153,14 +1490,17 @@ class _Goals(_Versioned):
                 goal.metric.check(check_in)
             except ValidationError as err:
                 raise err.at(here) from None
-        times = _Times()
+        self._insert_check_ins(check_ins)
+
+    def _insert_check_ins(self, check_ins: Sequence[CheckIn]) -> None:
+        times = self._uow._times
 
         def rows() -> Iterator[Row]:
             for c in check_ins:
                 doc = dumps(c)
                 yield (c.id, c.goal_id, c.author, *times.keys(c.at, doc), doc)
 
-        uow._many(
+        self._uow._many(
             "INSERT INTO check_ins (id, goal_id, author, at_utc, at_text, record) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows(),
@@ -1221,8 +1561,94 @@ class _Feedback(_Repository):
         self._refuse_stored(events)
         self._insert(events)
 
+    def add_many(self, events: Iterable[FeedbackEvent]) -> int:
+        """Record events (as :meth:`add` does for each: a response answers a request that is
+        stored or earlier in ``events``), a batch at a time, all or nothing; returns how many
+        were stored."""
+        return self._uow._add_stream("events", events, "feedback events", self._add_batch)
+
+    def _add_batch(self, batch: list[Any], offset: int) -> None:
+        """Check a batch (each response against the events related to its request: those
+        stored, read in one query per chunk of request ids, and those earlier in the batch),
+        then insert the events before the first refused one; the refusal comes after, unless an
+        id stored already comes first."""
+        requests = sorted({e.request_id for e in batch if isinstance(e, FeedbackResponse)})
+        asked, answers = self._related(requests)
+        wanted = set(requests)
+        refusal: ValidationError | None = None
+        bad = len(batch)
+        for i, event in enumerate(batch):
+            if not isinstance(event, _FEEDBACK_CLASSES):
+                try:
+                    _check(_A_FEEDBACK_EVENT, f"events[{offset + i}]", event)
+                except ValidationError as err:
+                    refusal = err
+            elif isinstance(event, FeedbackResponse):
+                key = event.request_id
+                request = asked.get(key)
+                related = ([] if request is None else [request]) + answers.get(key, [])
+                try:
+                    FeedbackLog(events=(*related, event))
+                except ValidationError as err:
+                    prefix = f"events[{len(related)}]"
+                    if not err.path.startswith(prefix):  # pragma: no cover - FeedbackLog names it
+                        raise
+                    refusal = type(err)(
+                        f"events[{offset + i}]" + err.path[len(prefix) :], err.value, err.reason
+                    )
+                else:
+                    answers.setdefault(key, []).append(event)
+            if refusal is not None:
+                bad = i
+                break
+            if event.id in wanted and event.id not in asked:
+                asked[event.id] = event
+        good = batch[:bad]
+        if good:
+            self._uow._insert_new(
+                table="feedback",
+                kind="feedback",
+                argument="events",
+                items=good,
+                offset=offset,
+                insert=lambda: self._insert(good),
+                versioned=False,
+            )
+        if refusal is not None:
+            self._uow._refuse_if_stored("feedback", "feedback", batch[bad])
+            raise refusal
+
+    def _related(
+        self, requests: Sequence[str]
+    ) -> tuple[dict[str, FeedbackEvent], dict[str, list[FeedbackEvent]]]:
+        """The stored events that ``requests`` (ids) are, and the stored responses to each, in
+        the order they were stored: what :meth:`_check_response` reads, for many requests."""
+        asked: dict[str, FeedbackEvent] = {}
+        answers: dict[str, list[FeedbackEvent]] = {}
+        if not requests:
+            return asked, answers
+        uow = self._uow
+        rows: dict[int, Row] = {}  # by position: a row two chunks find is read once
+        for chunk in _chunks(requests):
+            marks = _marks(len(chunk))
+            for row in uow._rows(
+                "SELECT id, kind, record, position FROM feedback "
+                f"WHERE id IN ({marks}) OR request_id IN ({marks})",
+                (*chunk, *chunk),
+            ):
+                rows[row[3]] = row
+        text, kind, load = uow._reader("feedback event", _FEEDBACK_TYPES)
+        ordered = [rows[p] for p in sorted(rows)]
+        wanted = set(requests)
+        for event in read_all([ordered], text=text, cls=kind, load=load):
+            if event.id in wanted:
+                asked[event.id] = event
+            if isinstance(event, FeedbackResponse) and event.request_id in wanted:
+                answers.setdefault(event.request_id, []).append(event)
+        return asked, answers
+
     def _insert(self, events: Sequence[FeedbackEvent]) -> None:
-        times = _Times()
+        times = self._uow._times
 
         def rows() -> Iterator[Row]:
             for e in events:
@@ -1281,12 +1707,24 @@ class _Feedback(_Repository):
             events=self._events("SELECT id, kind, record FROM feedback ORDER BY at_utc, id")
         )
 
+    def iter_log(self) -> Iterator[FeedbackEvent]:
+        """The events of :meth:`log`, in the same order, read a batch at a time."""
+        return self._uow._stream(
+            "feedback events",
+            "SELECT id, kind, record FROM feedback ORDER BY at_utc, id",
+            (),
+            "feedback event",
+            _FEEDBACK_TYPES,
+        )
+
 
 class _Reviews(_Versioned):
     """Reviews, versioned and audited."""
 
     _table = "reviews"
     _kind = "review"
+    _cls = Review
+    _argument = "reviews"
 
     @staticmethod
     def _columns(review: Review) -> dict[str, object]:
@@ -1321,6 +1759,31 @@ class _Reviews(_Versioned):
 
     def _reviews(self, sql: str, params: Sequence[Any]) -> tuple[Review, ...]:
         return tuple(self._uow._load_all(sql, params, "review", Review))
+
+    def add_many(self, reviews: Iterable[Review]) -> int:
+        """Insert new reviews (version 1, each with its audit entry, as ``save(review)`` does
+        for one), a batch at a time, all or nothing; returns how many were stored."""
+        return self._add_many(reviews)
+
+    def iter_by_cycle(self, cycle_id: str, subject: str | None = None) -> Iterator[Review]:
+        """The reviews of :meth:`by_cycle`, in the same order, read a batch at a time."""
+        cycle = _check_key("cycle_id", cycle_id)
+        if subject is None:
+            return self._uow._stream(
+                "reviews",
+                "SELECT id, record FROM reviews WHERE cycle_id = ? ORDER BY id",
+                (cycle,),
+                "review",
+                Review,
+            )
+        person = _check_key("subject", subject)
+        return self._uow._stream(
+            "reviews",
+            "SELECT id, record FROM reviews WHERE cycle_id = ? AND subject = ? ORDER BY id",
+            (cycle, person),
+            "review",
+            Review,
+        )
 
     def by_cycle(self, cycle_id: str, subject: str | None = None) -> tuple[Review, ...]:
         """A cycle's reviews (of one subject if given), by id."""
