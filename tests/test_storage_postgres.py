@@ -455,23 +455,6 @@ def test_check_ins_are_refused_when_the_goal_is_unknown_before_touching_the_serv
         assert uow.goals.check_ins("g1") == (check_in,)
 
 
-@pytest.mark.parametrize(
-    ("name", "call"),
-    [
-        ("goal_id", lambda u: u.goals.get("")),
-        ("goal_id", lambda u: u.goals.get("a\x00b")),
-        ("cycle_id", lambda u: u.goals.in_cycle(" padded")),
-        ("subject", lambda u: u.feedback.about("x" * 201)),
-    ],
-)
-def test_ids_no_record_can_have_are_refused_by_name(
-    store: PostgresStore, name: str, call: Callable[[UnitOfWork], Any]
-) -> None:
-    with pytest.raises(ValidationError) as err:
-        read(store, call)
-    assert err.value.path == name
-
-
 def test_a_reason_postgresql_cannot_store_is_refused(store: PostgresStore) -> None:
     with (
         pytest.raises(ValidationError, match="reason: .* NUL"),

@@ -788,6 +788,32 @@ class StoreConformance(abc.ABC):
                 self.read(store, functools.partial(call, method=method))
             assert (err.value.what, err.value.key) == (what, "nope")
 
+    @pytest.mark.parametrize("key", ["", " padded", "padded ", "a\x00b", "x" * 201, "\ud800"])
+    def test_keys_no_record_can_have_find_nothing(self, store: Store, key: str) -> None:
+        """A key that no record can have (not an id) is looked up like any other: a get is
+        NotFoundError naming it, a listing is empty, in every store."""
+
+        def look(uow: UnitOfWork) -> None:
+            for what, get in (
+                ("goal", uow.goals.get),
+                ("goal", uow.goals.check_ins),
+                ("review", uow.reviews.get),
+                ("calibration session", uow.calibrations.get),
+                ("cycle", uow.cycles.get),
+            ):
+                with pytest.raises(NotFoundError) as err:
+                    get(key)
+                assert err.value.key == key, what
+            assert uow.goals.in_cycle(key) == ()
+            assert uow.goals.of_employee(key, _CYCLE) == ()
+            assert uow.reviews.by_cycle(key) == ()
+            assert uow.reviews.by_cycle(_CYCLE, key) == ()
+            assert uow.feedback.about(key) == ()
+            assert list(uow.goals.iter_in_cycle(key)) == []
+            assert uow.audit.entries(key) == ()
+
+        self.read(store, look)
+
     # --- goals and check-ins ----------------------------------------------------------------
 
     def test_goals_of_a_cycle_and_of_an_employee_by_id(self, store: Store) -> None:

@@ -121,12 +121,42 @@ def _check_id(name: str, value: object) -> str:
     return value
 
 
+class _NoRecordKey(str):
+    """The empty string (no record's id) standing in a query for a key PostgreSQL cannot take
+    as text; ``original`` is that key, for the NotFoundError that names it."""
+
+    original: str
+
+
+def _read_key(name: str, value: object) -> str:
+    """A key a read looks records up by: any string, as in every store (one no record can have
+    finds nothing: an empty listing, or NotFoundError naming it). A key with NUL characters or
+    lone surrogates, which PostgreSQL cannot take as text, is looked up as the empty string,
+    which no record has either."""
+    if not isinstance(value, str):
+        raise ValidationError(name, value, "is not a string id")
+    try:
+        value.encode("utf-8")
+        storable = "\x00" not in value
+    except UnicodeEncodeError:
+        storable = False
+    if storable:
+        return value
+    key = _NoRecordKey("")
+    key.original = value
+    return key
+
+
+def _named(key: str) -> str:
+    """The key a caller gave (see :func:`_read_key`)."""
+    return key.original if isinstance(key, _NoRecordKey) else key
+
+
 def _lookup(name: str, value: object) -> str | None:
     """A key an iterator looks records up by: any string, None for one no record can have
     (not an id; the iterator then finds nothing by it, without asking the server)."""
-    if not isinstance(value, str):
-        raise ValidationError(name, value, "is not a string id")
-    return value if v._ID_RE.match(value) else None
+    key = _read_key(name, value)
+    return key if key and v._ID_RE.match(key) else None
 
 
 def _check_schema(value: object) -> str:
@@ -1142,7 +1172,7 @@ class _Session:
             doing=f"reading the version of {what} {record_id!r}",
         )
         if found is None:
-            raise NotFoundError(what, record_id)
+            raise NotFoundError(what, _named(record_id))
         return int(found)
 
     def get_doc(
@@ -1152,7 +1182,7 @@ class _Session:
             sa.select(table.c.doc).where(key == record_id), doing=f"reading {what} {record_id!r}"
         )
         if found is None:
-            raise NotFoundError(what, record_id)
+            raise NotFoundError(what, _named(record_id))
         return str(found)
 
     def exists(self, statement: sa.Select[Any], *, doing: str) -> bool:
@@ -1218,7 +1248,7 @@ class _OrganisationRepository(_Repository):
 
     def employee(self, employee_id: str) -> Employee:
         """One employee (:class:`~perfkit.NotFoundError` when there is none)."""
-        _check_id("employee_id", employee_id)
+        employee_id = _read_key("employee_id", employee_id)
         t = self._t.employees
         return _load(
             self._s.get_doc(t, t.c.id, "employee", employee_id), Employee, "employee", employee_id
@@ -1242,12 +1272,12 @@ class _CycleRepository(_Repository):
         )
 
     def get(self, cycle_id: str) -> ReviewCycle:
-        _check_id("cycle_id", cycle_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         t = self._t.cycles
         return _load(self._s.get_doc(t, t.c.id, "cycle", cycle_id), ReviewCycle, "cycle", cycle_id)
 
     def version(self, cycle_id: str) -> int:
-        _check_id("cycle_id", cycle_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         return self._s.version_of(self._t.cycles, "cycle", cycle_id)
 
     def list(self) -> tuple[ReviewCycle, ...]:
@@ -1283,7 +1313,7 @@ class _GoalRepository(_Repository):
         )
 
     def get(self, goal_id: str) -> Goal:
-        _check_id("goal_id", goal_id)
+        goal_id = _read_key("goal_id", goal_id)
         t = self._t.goals
         return _load(self._s.get_doc(t, t.c.id, "goal", goal_id), Goal, "goal", goal_id)
 
@@ -1321,7 +1351,7 @@ class _GoalRepository(_Repository):
         )
 
     def version(self, goal_id: str) -> int:
-        _check_id("goal_id", goal_id)
+        goal_id = _read_key("goal_id", goal_id)
         return self._s.version_of(self._t.goals, "goal", goal_id)
 
     def _goals(self, where: sa.ColumnElement[bool], doing: str) -> tuple[Goal, ...]:
@@ -1331,15 +1361,15 @@ class _GoalRepository(_Repository):
 
     def in_cycle(self, cycle_id: str) -> tuple[Goal, ...]:
         """The goals of a cycle (and the goals that belong to no one cycle), by id."""
-        _check_id("cycle_id", cycle_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         return self._goals(
             _in_cycle(self._t.goals.c.cycle_id, cycle_id), f"reading the goals of {cycle_id!r}"
         )
 
     def of_employee(self, employee_id: str, cycle_id: str) -> tuple[Goal, ...]:
         """The goals an employee owns in a cycle (and those of no one cycle), by id."""
-        _check_id("employee_id", employee_id)
-        _check_id("cycle_id", cycle_id)
+        employee_id = _read_key("employee_id", employee_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         c = self._t.goals.c
         return self._goals(
             sa.and_(
@@ -1491,11 +1521,11 @@ class _GoalRepository(_Repository):
 
     def check_ins(self, goal_id: str) -> tuple[CheckIn, ...]:
         """A goal's check-ins, chronological, then by id."""
-        _check_id("goal_id", goal_id)
+        goal_id = _read_key("goal_id", goal_id)
         s, t = self._s, self._t
         doing = f"reading the check-ins of {goal_id!r}"
         if not s.exists(sa.select(t.goals.c.id).where(t.goals.c.id == goal_id), doing=doing):
-            raise NotFoundError("goal", goal_id)
+            raise NotFoundError("goal", _named(goal_id))
         c = t.check_ins.c
         query = sa.select(c.id, c.doc).where(c.goal_id == goal_id).order_by(c.at, c.id)
         return tuple(s.records(query, "check-in", CheckIn, doing=doing))
@@ -1503,7 +1533,7 @@ class _GoalRepository(_Repository):
     def goal_set(self, cycle_id: str) -> GoalSet:
         """The cycle's goals (and those of no one cycle) by id, with their check-ins
         (chronological, then by id), as one checked GoalSet."""
-        _check_id("cycle_id", cycle_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         s, t = self._s, self._t
         doing = f"loading the goals of {cycle_id!r}"
         g, c = t.goals.c, t.check_ins.c
@@ -1688,7 +1718,7 @@ class _FeedbackRepository(_Repository):
         self, subject: str, start: datetime | None = None, end: datetime | None = None
     ) -> tuple[FeedbackEvent, ...]:
         """Events about ``subject`` with ``start <= at < end``, chronological, then by id."""
-        _check_id("subject", subject)
+        subject = _read_key("subject", subject)
         lo, hi = _check_moment("start", start), _check_moment("end", end)
         if lo is not None and hi is not None and hi < lo:
             raise ValidationError("end", hi, f"is before start {lo}")
@@ -1753,7 +1783,7 @@ class _ReviewRepository(_Repository):
         )
 
     def get(self, review_id: str) -> Review:
-        _check_id("review_id", review_id)
+        review_id = _read_key("review_id", review_id)
         t = self._t.reviews
         return _load(self._s.get_doc(t, t.c.id, "review", review_id), Review, "review", review_id)
 
@@ -1791,16 +1821,16 @@ class _ReviewRepository(_Repository):
         )
 
     def version(self, review_id: str) -> int:
-        _check_id("review_id", review_id)
+        review_id = _read_key("review_id", review_id)
         return self._s.version_of(self._t.reviews, "review", review_id)
 
     def by_cycle(self, cycle_id: str, subject: str | None = None) -> tuple[Review, ...]:
         """A cycle's reviews (of one subject if given), by id."""
-        _check_id("cycle_id", cycle_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         r = self._t.reviews.c
         where = [r.cycle_id == cycle_id]
         if subject is not None:
-            where.append(r.subject == _check_id("subject", subject))
+            where.append(r.subject == _read_key("subject", subject))
         query = sa.select(r.id, r.doc).where(*where).order_by(r.id)
         return tuple(
             self._s.records(query, "review", Review, doing=f"reading the reviews of {cycle_id!r}")
@@ -1830,13 +1860,13 @@ class _CalibrationRepository(_Repository):
         )
 
     def get(self, session_id: str) -> CalibrationSession:
-        _check_id("session_id", session_id)
+        session_id = _read_key("session_id", session_id)
         t = self._t.calibrations
         doc = self._s.get_doc(t, t.c.id, "calibration session", session_id)
         return _load(doc, CalibrationSession, "calibration session", session_id)
 
     def version(self, session_id: str) -> int:
-        _check_id("session_id", session_id)
+        session_id = _read_key("session_id", session_id)
         return self._s.version_of(self._t.calibrations, "calibration session", session_id)
 
 
@@ -1877,7 +1907,7 @@ class _ResultRepository(_Repository):
         s.append(head, [("result", cycle_id, before, doc)])
 
     def get(self, cycle_id: str) -> CycleResult:
-        _check_id("cycle_id", cycle_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         t = self._t.results
         doc = self._s.get_doc(t, t.c.cycle_id, "cycle result", cycle_id)
         return _load(doc, CycleResult, "cycle result", cycle_id)
@@ -1885,8 +1915,8 @@ class _ResultRepository(_Repository):
     def by_unit(self, cycle_id: str, unit_id: str) -> tuple[EmployeeResult, ...]:
         """The results of the people whose unit is ``unit_id`` (that unit only), by employee
         id; empty when the cycle has no results."""
-        _check_id("cycle_id", cycle_id)
-        _check_id("unit_id", unit_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
+        unit_id = _read_key("unit_id", unit_id)
         s, t = self._s, self._t
         doing = f"reading the results of {cycle_id!r}"
         e = t.result_employees.c
@@ -1909,7 +1939,7 @@ class _AuditLog(_Repository):
     def entries(self, record_id: str | None = None) -> tuple[AuditEntry, ...]:
         """The log in order (of one record if given)."""
         if record_id is not None:
-            _check_id("record_id", record_id)
+            record_id = _read_key("record_id", record_id)
         out = []
         for row in self._rows(record_id):
             found = _entry(row)
@@ -2101,7 +2131,7 @@ class PostgresUnitOfWork:
             return self._cycle_data(cycle_id)
 
     def _cycle_data(self, cycle_id: str) -> CycleData:
-        _check_id("cycle_id", cycle_id)
+        cycle_id = _read_key("cycle_id", cycle_id)
         s, t = self._s, self._s.t
         doing = f"loading cycle {cycle_id!r}"
         cycle_doc = s.get_doc(t.cycles, t.cycles.c.id, "cycle", cycle_id)
