@@ -1783,6 +1783,67 @@ class StoreConformance(abc.ABC):
             uow.commit()
         assert self.read(store, lambda u: u.goals.version("g-after")) == 1
 
+    @pytest.mark.parametrize("bulk", ["goals", "check_ins", "events", "reviews"])
+    def test_a_bulk_write_refuses_writes_from_inside_its_input(
+        self, store: Store, bulk: str
+    ) -> None:
+        """The iterable a bulk write reads runs the caller's code; a write, commit or rollback
+        of the same unit of work from inside it is refused (StoreError) and changes nothing;
+        reads go on."""
+        self.commit(store, _small_cycle)
+        writers: dict[str, Callable[[UnitOfWork, Iterable[Any]], int]] = {
+            "goals": lambda u, xs: u.goals.add_many(xs),
+            "check_ins": lambda u, xs: u.goals.add_check_ins(xs),
+            "events": lambda u, xs: u.feedback.add_many(xs),
+            "reviews": lambda u, xs: u.reviews.add_many(xs),
+        }
+        writer = writers[bulk]
+        with store.transaction(actor="dana", at=_T0) as uow:
+            before = _everything(uow)
+            refused: list[str] = []
+
+            def source() -> Iterator[Any]:
+                for name, write in _WRITES_WHILE_ITERATING:
+                    try:
+                        write(uow)
+                    except StoreError as err:
+                        if "still reading its input" in str(err):
+                            refused.append(name)
+                assert uow.goals.get("s-g1") == _goal("s-g1")  # reads go on
+                yield from ()
+
+            assert writer(uow, source()) == 0
+            assert refused == [name for name, _ in _WRITES_WHILE_ITERATING]
+            assert _everything(uow) == before
+            uow.goals.save(_goal("g-after"))  # the unit of work goes on
+            uow.commit()
+        assert self.read(store, lambda u: u.goals.version("g-after")) == 1
+
+    def test_text_no_store_can_keep_is_refused_and_nothing_kept(self, store: Store) -> None:
+        """A lone surrogate (not valid Unicode) is refused by every write, single or bulk, as a
+        ValidationError; nothing is kept, not even an audit entry."""
+        self.commit(store, _small_cycle)
+        bad_goal = attrs.evolve(_goal("g-bad"), title="Ship \ud800")
+        bad_event = attrs.evolve(_praise("f-bad", "e0001", _T0), text="Thanks \ud800")
+        with store.transaction(actor="dana", at=_T0) as uow:
+            before = _everything(uow)
+            singles: list[Callable[[], object]] = [
+                lambda: uow.goals.save(bad_goal),
+                lambda: uow.feedback.add(bad_event),
+            ]
+            for write in singles:
+                with pytest.raises(ValidationError, match="not valid Unicode"):
+                    write()
+            bulks: list[tuple[str, Callable[[], int]]] = [
+                ("goals[1]", lambda: uow.goals.add_many([_goal("g-ok"), bad_goal])),
+                ("events[0]", lambda: uow.feedback.add_many([bad_event])),
+            ]
+            for path, bulk in bulks:
+                with pytest.raises(ValidationError, match="not valid Unicode") as err:
+                    bulk()
+                assert err.value.path == path
+            assert _everything(uow) == before
+
     def test_a_closed_or_dropped_iterator_no_longer_holds(self, store: Store) -> None:
         self.commit(store, _small_cycle)
         with store.transaction(actor="dana", at=_T0) as uow:

@@ -20,10 +20,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
+from .._errors import StoreError
 from .._gc import collector_paused
 from .._serialization import _document_reader
 
-__all__ = ["chunked", "collector_paused", "iter_all", "parse_many", "read_all", "read_rows"]
+__all__ = [
+    "InputGuard",
+    "chunked",
+    "collector_paused",
+    "iter_all",
+    "parse_many",
+    "read_all",
+    "read_rows",
+]
 
 
 T = TypeVar("T")
@@ -132,3 +141,43 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+class InputGuard:
+    """Whether a unit of work's bulk write is reading its caller's iterable right now.
+
+    The iterable runs the caller's code (a generator reading a file, say); a write, commit or
+    rollback of the same unit of work from inside it would land in the middle of the bulk
+    write's own savepoint, so every store refuses it the same way (:meth:`check`)."""
+
+    __slots__ = ("reading",)
+
+    def __init__(self) -> None:
+        self.reading: str | None = None
+
+    def check(self) -> None:
+        """Refuse a write, commit or rollback while a bulk write reads its input."""
+        if self.reading is not None:
+            raise StoreError(
+                f"{self.reading} is still reading its input in this unit of work: write, "
+                "commit or roll back after it returns, not from inside the iterable it reads"
+            )
+
+    def chunks(self, items: Iterable[T], size: int, call: str) -> Iterator[list[T]]:
+        """``items`` in lists of ``size`` (see :func:`chunked`), marked as being read by the
+        bulk write ``call`` (``"goals.add_many"``) while each list is taken."""
+        it = iter(items)
+        while True:
+            self.reading = call
+            try:
+                chunk = list(islice(it, size))
+            finally:
+                self.reading = None
+            if not chunk:
+                return
+            yield chunk
+
+    def items(self, items: Iterable[T], call: str) -> Iterator[T]:
+        """``items`` one at a time, marked as being read by ``call`` while each is taken."""
+        for chunk in self.chunks(items, 1, call):
+            yield chunk[0]

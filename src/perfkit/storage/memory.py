@@ -70,6 +70,7 @@ from ._protocols import (
     ResultRepository,
     ReviewRepository,
 )
+from ._rows import InputGuard
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
 
@@ -225,6 +226,25 @@ class _State:
 _Op = Callable[[_State], Any]
 
 
+_ARGUMENT = {"goal": "goal", "review": "review", "cycle": "cycle", "calibration": "session"}
+"""The argument that takes a record of each versioned kind, for the errors that name it."""
+
+
+def _unicode(argument: str, value: Any, text: str | None = None) -> str:
+    """``value``'s JSON text, refused (as the SQL stores refuse it) when it holds text that is
+    not valid Unicode: a lone surrogate, which no store can keep as UTF-8."""
+    text = dumps(value) if text is None else text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            argument,
+            value,
+            "holds text that is not valid Unicode (a lone surrogate): stores keep UTF-8 only",
+        ) from None
+    return text
+
+
 def _save_versioned(
     state: _State,
     stamp: _Stamp,
@@ -242,10 +262,10 @@ def _save_versioned(
     if expected is not None and found != expected:
         raise ConcurrencyError(kind, record_id, expected, found)
     version = 1 if expected is None else expected + 1
-    text = dumps(value) if audited else None
-    state.writable(kind)[record_id] = _Row(version, value, text)
-    if text is not None:
+    text = _unicode(_ARGUMENT[kind], value)
+    if audited:
         state.append(stamp, kind, record_id, None if current is None else current.text, text)
+    state.writable(kind)[record_id] = _Row(version, value, text if audited else None)
     return version
 
 
@@ -264,6 +284,7 @@ def _add_check_in(state: _State, check_in: CheckIn) -> None:
         row.value.metric.check(check_in)
     except ValidationError as err:
         raise err.at("check_in") from None
+    _unicode("check_in", check_in)
     state.writable("check_in")[check_in.id] = _Row(1, check_in, None)
 
 
@@ -293,6 +314,7 @@ def _add_event(state: _State, event: FeedbackEvent) -> None:
             FeedbackLog(events=(*related, event))
         except ValidationError as err:
             raise _repath(err, f"events[{len(related)}]", "event") from None
+    _unicode("event", event)
     state.writable("feedback")[event.id] = _Row(1, event, None)
 
 
@@ -467,6 +489,7 @@ class MemoryUnitOfWork:
         self._ops: list[tuple[_Op, bool]] = []
         self._open = True
         self._iterations: dict[int, str] = {}  # the open iterators: token → what they read
+        self._input = InputGuard()  # a bulk write reading its caller's iterable
         self._tokens = itertools.count()
         self.organisation = _Organisations(self)
         self.cycles = _Cycles(self)
@@ -488,6 +511,7 @@ class MemoryUnitOfWork:
 
     def _check_idle(self) -> None:
         """No iterator of this unit of work is open: a write, commit or rollback may run."""
+        self._input.check()
         for what in self._iterations.values():
             raise StoreError(
                 f"an iteration over {what} is still open in this unit of work: finish it or "
@@ -601,6 +625,7 @@ class _Repository:
 class _Organisations(_Repository):
     def save(self, organisation: Organisation) -> None:
         org = _instance("organisation", organisation, Organisation)
+        _unicode("organisation", org)
 
         def op(state: _State, _stamp: _Stamp) -> None:
             state.writable("organisation")[_ORG_KEY] = _Row(1, org, None)
@@ -689,12 +714,12 @@ class _Goals(_Repository):
 
     def add_many(self, goals: Iterable[Goal]) -> int:
         """Insert new goals as ``save(goal)`` for each would, all or nothing; how many."""
-        items = _records("goals", goals)
+        items = self._uow._input.items(_records("goals", goals), "goals.add_many")
         return self._uow._write(_many("goals", items, _goal_step), atomic=True)
 
     def add_check_ins(self, check_ins: Iterable[CheckIn]) -> int:
         """Record check-ins as ``add_check_in`` for each would, all or nothing; how many."""
-        items = _records("check_ins", check_ins)
+        items = self._uow._input.items(_records("check_ins", check_ins), "goals.add_check_ins")
         return self._uow._write(_many("check_ins", items, _check_in_step), atomic=True)
 
     def iter_in_cycle(self, cycle_id: str) -> Iterator[Goal]:
@@ -734,7 +759,7 @@ class _Feedback(_Repository):
 
     def add_many(self, events: Iterable[FeedbackEvent]) -> int:
         """Record events as ``add(event)`` for each would, all or nothing; how many."""
-        items = _records("events", events)
+        items = self._uow._input.items(_records("events", events), "feedback.add_many")
         return self._uow._write(_many("events", items, _event_step), atomic=True)
 
     def iter_log(self) -> Iterator[FeedbackEvent]:
@@ -764,7 +789,7 @@ class _Reviews(_Repository):
 
     def add_many(self, reviews: Iterable[Review]) -> int:
         """Insert new reviews as ``save(review)`` for each would, all or nothing; how many."""
-        items = _records("reviews", reviews)
+        items = self._uow._input.items(_records("reviews", reviews), "reviews.add_many")
         return self._uow._write(_many("reviews", items, _review_step), atomic=True)
 
     def iter_by_cycle(self, cycle_id: str, subject: str | None = None) -> Iterator[Review]:

@@ -50,7 +50,7 @@ from ..reviews import Review, ReviewForm
 from ..run import CycleResult, EmployeeResult
 from ..scales import Scale, ScaleCatalog
 from ._audit import GENESIS, AuditEntry, AuditProblem, AuditReport, links, verify_chain
-from ._rows import chunked, collector_paused, iter_all, read_all
+from ._rows import InputGuard, collector_paused, iter_all, read_all
 
 try:
     import psycopg
@@ -291,6 +291,14 @@ def _feedback_rows(events: Iterable[FeedbackEvent]) -> Iterator[tuple[object, ..
         request_id = e.request_id if e.__class__ is FeedbackResponse else None
         yield (e.id, e.kind, e.subject, e.at, request_id, dumps(e))
 
+
+_BULK_CALL = {
+    "goals": "goals.add_many",
+    "check_ins": "goals.add_check_ins",
+    "events": "feedback.add_many",
+    "reviews": "reviews.add_many",
+}
+"""The bulk write that takes each argument, for the error of a write from inside its input."""
 
 _METRIC_KEY = '"metric":{'
 _scan = json.JSONDecoder().raw_decode
@@ -697,6 +705,7 @@ class _Session:
         # The iterations open in this unit of work (started, neither exhausted nor closed):
         # what each runs over, and its server-side cursor once opened.
         self.iterations: dict[object, tuple[str, sa.CursorResult[Any] | None]] = {}
+        self.input = InputGuard()  # a bulk write reading its caller's iterable
 
     # --- transactions ------------------------------------------------------------------
 
@@ -716,6 +725,7 @@ class _Session:
         lives in the transaction, so the unit of work must not move under it."""
         if self.ended:
             raise StoreError(_ENDED)
+        self.input.check()
         for over, _ in self.iterations.values():
             raise StoreError(
                 f"an iteration over {over} is still open in this unit of work: finish it or "
@@ -961,7 +971,7 @@ class _Session:
         self.writable()
         count = 0
         with self.savepoint(doing):
-            for batch in chunked(items, _BATCH):
+            for batch in self.input.chunks(items, _BATCH, _BULK_CALL[name]):
                 with collector_paused():
                     good, problem = check(batch, count)
                     if good:

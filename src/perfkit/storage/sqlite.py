@@ -85,7 +85,7 @@ from ._protocols import (
     ResultRepository,
     ReviewRepository,
 )
-from ._rows import chunked, collector_paused, iter_all, read_all
+from ._rows import InputGuard, collector_paused, iter_all, read_all
 from ._sqlite_schema import (
     APPLICATION_ID,
     MIGRATIONS,
@@ -528,6 +528,15 @@ class _Tx(enum.Enum):
 Row = tuple[Any, ...]
 
 
+_BULK_CALL = {
+    "goals": "goals.add_many",
+    "check_ins": "goals.add_check_ins",
+    "events": "feedback.add_many",
+    "reviews": "reviews.add_many",
+}
+"""The bulk write that takes each argument, for the error of a write from inside its input."""
+
+
 class SqliteUnitOfWork:
     """One unit of work on a :class:`SqliteStore`: the repositories, ``commit`` and ``rollback``.
 
@@ -560,6 +569,7 @@ class SqliteUnitOfWork:
         self._head: tuple[int, str] | None = None
         self._depth = 0  # operations in progress (nested savepoints)
         self._iterating: dict[str, int] = {}  # open iterators, by what they iterate over
+        self._input = InputGuard()  # a bulk write reading its caller's iterable
         self._times = _Times()  # the time columns of the rows it writes
         self._metrics: dict[str, Metric] = {}  # goals' metrics read back, by their JSON text
         self._organisation = _Organisation(self)
@@ -605,7 +615,9 @@ class SqliteUnitOfWork:
 
     def _refuse_while_iterating(self) -> None:
         """Writes, commit and rollback wait for the open iterators of this unit of work: a
-        write would change what they read, and a commit or rollback would end their read."""
+        write would change what they read, and a commit or rollback would end their read. Nor
+        may they run from inside the iterable a bulk write is reading."""
+        self._input.check()
         if self._iterating:
             over = min(self._iterating)
             raise StoreError(
@@ -988,7 +1000,7 @@ class SqliteUnitOfWork:
         stream = _stream_of(argument, items, what)
         stored = 0
         with self._writing(argument):
-            for batch in chunked(stream, _BATCH):
+            for batch in self._input.chunks(stream, _BATCH, _BULK_CALL[argument]):
                 with collector_paused():  # never while the caller's iterable makes records
                     write(batch, stored)
                 stored += len(batch)
