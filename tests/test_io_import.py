@@ -1059,6 +1059,7 @@ def _respelled(kind: str, text: str, loud: bool, label: str | None) -> str:
 
 def _labels(data: CycleData) -> dict[tuple[str, str], str]:
     """``(criterion id, value text) → label`` for the ordinal scales of the form's criteria."""
+    from perfkit.io._hris_cells import plain_number
     from perfkit.scales import OrdinalScale
 
     found = {}
@@ -1067,8 +1068,11 @@ def _labels(data: CycleData) -> dict[tuple[str, str], str]:
             scale = data.scales.get(criterion.scale)
             if isinstance(scale, OrdinalScale):
                 for point in scale.points:
-                    if scale.value_of(point.label) == point.value:
-                        found[(criterion.id, repr(point.value))] = point.label
+                    if scale.value_of(point.label) != point.value:
+                        continue  # an earlier point has the same label
+                    if plain_number(point.label.strip()) is not None:
+                        continue  # a cell that reads as a number is that number
+                    found[(criterion.id, repr(point.value))] = point.label
     return found
 
 

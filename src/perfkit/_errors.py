@@ -152,14 +152,32 @@ class StoreError(PerfkitError):
 
 class ConcurrencyError(PerfkitError):
     """Someone else changed the record since it was read: the write was refused and nothing
-    was overwritten. Read the record again, re-apply the change, and save with its new version."""
+    was overwritten. Read the record again, re-apply the change, and save with its new version.
 
-    def __init__(self, kind: str, record_id: str, expected: int | None, found: int | None) -> None:
+    From a bulk write (``add_many``), ``path`` names the refused item by its position in the
+    call (``goals[2300]``): an id stored already, or one that an earlier item of the same call
+    has (``found`` is then 1, as a second save would find)."""
+
+    # Records that are written once and never edited: no version to save them with.
+    _WRITE_ONCE = frozenset({"check_in", "feedback"})
+
+    def __init__(
+        self,
+        kind: str,
+        record_id: str,
+        expected: int | None,
+        found: int | None,
+        *,
+        path: str = "",
+    ) -> None:
         self.kind = kind
         self.record_id = record_id
         self.expected = expected
         self.found = found
-        if expected is None:
+        self.path = path
+        if expected is None and kind in self._WRITE_ONCE:
+            text = f"{kind} {record_id!r} already exists (never edited); give a new one a new id"
+        elif expected is None:
             text = (
                 f"{kind} {record_id!r} already exists (version {found}); save it with that version"
             )
@@ -170,7 +188,11 @@ class ConcurrencyError(PerfkitError):
                 f"{kind} {record_id!r} is at version {found}, not {expected}: someone else changed "
                 "it; read it again and re-apply the change"
             )
-        super().__init__(text)
+        super().__init__(f"{path}: {text}" if path else text)
+
+    def at(self, path: str) -> ConcurrencyError:
+        """This error, naming the item at ``path`` of a bulk write."""
+        return ConcurrencyError(self.kind, self.record_id, self.expected, self.found, path=path)
 
 
 class PermissionDenied(PerfkitError):

@@ -1356,6 +1356,9 @@ class StoreConformance(abc.ABC):
             with pytest.raises(error) as err:
                 write(uow, _stream(second))
             assert _everything(uow) == before, "a refused call kept some of its items"
+            if isinstance(err.value, ConcurrencyError):  # named by its place in the call
+                assert err.value.path == f"{name}[{bad}]"
+                assert str(err.value).startswith(f"{name}[{bad}]: ")
             assert write(uow, _stream(fixed)) == len(fixed)
             after = _everything(uow)
             uow.commit()
@@ -1955,7 +1958,7 @@ def _outcome(call: Callable[[UnitOfWork], Any], uow: UnitOfWork) -> tuple[Any, .
     try:
         return ("ok", unstructure(call(uow)))
     except ConcurrencyError as e:
-        return ("ConcurrencyError", e.kind, e.record_id, e.expected, e.found)
+        return ("ConcurrencyError", e.kind, e.record_id, e.expected, e.found, e.path)
     except NotFoundError as e:
         return ("NotFoundError", e.what, e.key)
     except ValidationError as e:

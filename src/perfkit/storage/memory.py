@@ -343,6 +343,8 @@ def _many(name: str, items: Iterable[Any], step: _Step) -> Callable[[_State, _St
                 step(state, stamp, i, item)
             except ValidationError as err:
                 raise _position(err, name, i) from None
+            except ConcurrencyError as err:
+                raise err.at(f"{name}[{i}]") from None
             count += 1
         if not replay:
             taken = kept

@@ -1032,11 +1032,12 @@ class _Session:
             )
         }
         seen: set[str] = set()
-        for record_id in ids:
+        for i, record_id in enumerate(ids):
+            where = f"{name}[{offset + i}]"
             if record_id in found:
-                raise ConcurrencyError(kind, record_id, None, int(found[record_id]))
+                raise ConcurrencyError(kind, record_id, None, int(found[record_id]), path=where)
             if record_id in seen:
-                raise ConcurrencyError(kind, record_id, None, 1)
+                raise ConcurrencyError(kind, record_id, None, 1, path=where)
             seen.add(record_id)
 
     def refuse_unicode(
@@ -1649,7 +1650,10 @@ class _FeedbackRepository(_Repository):
             for i in range(good):
                 event = batch[i]
                 if event.id in earlier or event.id in stored:
-                    good, problem = i, ConcurrencyError("feedback", event.id, None, 1)
+                    problem = ConcurrencyError(
+                        "feedback", event.id, None, 1, path=f"events[{offset + i}]"
+                    )
+                    good = i
                     break
                 if event.__class__ is FeedbackResponse:
                     request = earlier.get(event.request_id) or stored.get(event.request_id)

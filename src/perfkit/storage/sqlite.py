@@ -1040,11 +1040,12 @@ class SqliteUnitOfWork:
                 raise
             stored = self._stored_before(table, [x.id for x in items], before, versioned)
             seen: set[str] = set()
-            for x in items:
+            for i, x in enumerate(items):
+                where = f"{argument}[{offset + i}]"
                 if x.id in stored:
-                    raise ConcurrencyError(kind, x.id, None, stored[x.id]) from None
+                    raise ConcurrencyError(kind, x.id, None, stored[x.id], path=where) from None
                 if x.id in seen:
-                    raise ConcurrencyError(kind, x.id, None, 1) from None
+                    raise ConcurrencyError(kind, x.id, None, 1, path=where) from None
                 seen.add(x.id)
             raise  # pragma: no cover - every constraint but the id's is checked before
 
@@ -1062,13 +1063,13 @@ class SqliteUnitOfWork:
             found.update((r[0], r[1]) for r in self._rows(sql, (*chunk, position)))
         return found
 
-    def _refuse_if_stored(self, table: str, kind: str, item: object) -> None:
-        """Before refusing ``item`` (a check-in or an event) for what it holds: an id stored
-        already, or earlier in the call (whose records before it are written), is refused
-        first, as adding it alone would."""
+    def _refuse_if_stored(self, table: str, kind: str, item: object, path: str) -> None:
+        """Before refusing ``item`` (a check-in or an event, at ``path`` of the call) for what
+        it holds: an id stored already, or earlier in the call (whose records before it are
+        written), is refused first, as adding it alone would."""
         key = getattr(item, "id", None)
         if isinstance(key, str) and self._row(f"SELECT 1 FROM {table} WHERE id = ?", (key,)):
-            raise ConcurrencyError(kind, key, None, 1)
+            raise ConcurrencyError(kind, key, None, 1, path=path)
 
     def cycle_data(self, cycle_id: str) -> CycleData:
         """A cycle's inputs: the organisation, the cycle, its goal set (as ``goals.goal_set``),
@@ -1381,7 +1382,9 @@ class _Goals(_Versioned):
                 versioned=False,
             )
         if bad < len(batch):
-            self._uow._refuse_if_stored("check_ins", "check_in", batch[bad])
+            self._uow._refuse_if_stored(
+                "check_ins", "check_in", batch[bad], f"check_ins[{offset + bad}]"
+            )
             raise self._refusal(batch[bad], f"check_ins[{offset + bad}]", metrics)
 
     @staticmethod
@@ -1627,7 +1630,9 @@ class _Feedback(_Repository):
                 versioned=False,
             )
         if refusal is not None:
-            self._uow._refuse_if_stored("feedback", "feedback", batch[bad])
+            self._uow._refuse_if_stored(
+                "feedback", "feedback", batch[bad], f"events[{offset + bad}]"
+            )
             raise refusal
 
     def _related(
