@@ -171,6 +171,29 @@ class Files:
             yield from records
 
 
+def ratio_lines(figures: dict[str, Any], other: str, label: str) -> list[str]:
+    """The table of perfkit's seconds against the floor's, per store and step, with a second
+    reference (``figures[f"{store}_{other}_{step}"]``, headed ``label``) where there is one."""
+    width = len(label) + 1
+    lines = [
+        (
+            f"{'store':<10} {'step':<6} {'perfkit s':>10} {'floor s':>9} {'ratio':>7}"
+            f" {label:>{width}} {'ratio':>7}"
+        )
+    ]
+    for store in ("sqlite", "postgres"):
+        for step in ("save", "load"):
+            mine, floor = figures.get(f"{store}_{step}"), figures.get(f"{store}_floor_{step}")
+            if mine is None or floor is None:
+                continue
+            line = f"{store:<10} {step:<6} {mine:>10.2f} {floor:>9.2f} {mine / floor:>6.1f}x"
+            reference = figures.get(f"{store}_{other}_{step}")
+            if reference:
+                line += f" {reference:>{width}.2f} {mine / reference:>6.1f}x"
+            lines.append(line)
+    return lines
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -764,21 +787,8 @@ def report(f: dict[str, Any]) -> str:
             f"{c['reviews']} reviews, {c['employees']} employees ({f['records']} records); "
             f"data built and written by a subprocess in {f['build']:.2f} s"
         ),
-        (
-            f"{'store':<10} {'step':<6} {'perfkit s':>10} {'floor s':>9} {'ratio':>7}"
-            f" {'one-table floor s':>18} {'ratio':>7}"
-        ),
+        *ratio_lines(f, "one_table_floor", "one-table floor s"),
     ]
-    for store in ("sqlite", "postgres"):
-        for step in ("save", "load"):
-            mine, floor = f.get(f"{store}_{step}"), f.get(f"{store}_floor_{step}")
-            if mine is None or floor is None:
-                continue
-            line = f"{store:<10} {step:<6} {mine:>10.2f} {floor:>9.2f} {mine / floor:>6.1f}x"
-            one = f.get(f"{store}_one_table_floor_{step}")
-            if one:
-                line += f" {one:>18.2f} {mine / one:>6.1f}x"
-            lines.append(line)
     lines.append(
         f"construction floor (records built from parsed JSON, no database): "
         f"{f['construction_floor']:.2f} s"

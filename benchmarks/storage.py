@@ -364,20 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         f"check-ins, {len(data.feedback.events)} feedback events, {len(data.reviews)} reviews "
         f"({len(rows)} records); built in {build:.2f} s"
     )
-    print(
-        f"{'store':<10} {'step':<6} {'perfkit s':>10} {'floor s':>9} {'ratio':>7}"
-        f" {'schema floor s':>15} {'ratio':>7}"
-    )
-    for store in ("sqlite", "postgres"):
-        for step in ("save", "load"):
-            mine, floor = figures.get(f"{store}_{step}"), figures.get(f"{store}_floor_{step}")
-            if mine is None or floor is None:
-                continue
-            line = f"{store:<10} {step:<6} {mine:>10.2f} {floor:>9.2f} {mine / floor:>6.1f}x"
-            schema = figures.get(f"{store}_schema_floor_{step}")
-            if schema:
-                line += f" {schema:>15.2f} {mine / schema:>6.1f}x"
-            print(line)
+    import _stream
+
+    print("\n".join(_stream.ratio_lines(figures, "schema_floor", "schema floor s")))
     print(
         f"peak memory {figures['peak_rss_mb']:.0f} MB (after building the data "
         f"{figures['build_peak_mb']:.0f} MB, the floor's rows {figures['rows_peak_mb']:.0f} MB, "

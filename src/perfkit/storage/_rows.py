@@ -26,7 +26,6 @@ from .._serialization import _document_reader
 
 __all__ = [
     "InputGuard",
-    "chunked",
     "collector_paused",
     "iter_all",
     "parse_many",
@@ -135,14 +134,6 @@ def iter_all(
         yield from out
 
 
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter), taken lazily: a stream of records
-    is written a batch at a time, never held whole."""
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
 class InputGuard:
     """Whether a unit of work's bulk write is reading its caller's iterable right now.
 
@@ -164,8 +155,9 @@ class InputGuard:
             )
 
     def chunks(self, items: Iterable[T], size: int, call: str) -> Iterator[list[T]]:
-        """``items`` in lists of ``size`` (see :func:`chunked`), marked as being read by the
-        bulk write ``call`` (``"goals.add_many"``) while each list is taken."""
+        """``items`` in lists of ``size`` (the last one shorter), taken lazily — a stream of
+        records is written a batch at a time, never held whole — and marked as being read by
+        the bulk write ``call`` (``"goals.add_many"``) while each list is taken."""
         it = iter(items)
         while True:
             self.reading = call

@@ -152,13 +152,6 @@ def _named(key: str) -> str:
     return key.original if isinstance(key, _NoRecordKey) else key
 
 
-def _lookup(name: str, value: object) -> str | None:
-    """A key an iterator looks records up by: any string, None for one no record can have
-    (not an id; the iterator then finds nothing by it, without asking the server)."""
-    key = _read_key(name, value)
-    return key if key and v._ID_RE.match(key) else None
-
-
 def _check_schema(value: object) -> str:
     if not isinstance(value, str) or not _SCHEMA_NAME.match(value):
         raise ValidationError(
@@ -952,6 +945,32 @@ class _Session:
 
     # --- streaming writes --------------------------------------------------------------
 
+    def add_audited(
+        self,
+        name: str,
+        records: Iterable[Any],
+        cls: type[Any],
+        table: sa.Table,
+        kind: str,
+        columns: Sequence[str],
+        row: Callable[[Any, str], Sequence[Any]],
+    ) -> int:
+        """The bulk write of a versioned, audited kind (goals, reviews): :meth:`add_many` whose
+        batches are COPYed with their audit entries, the chain's head kept between batches."""
+        items = _many(name, records, name)
+        heads: list[_Head] = []
+        doing = f"adding {name}"
+
+        def write(batch: list[Any], _: int) -> None:
+            head = heads.pop() if heads else self.lock_head()
+            done = self.copy_audited(head, kind, batch, table, columns, row, doing=doing)
+            heads.append(done or head)
+
+        check = _typed(name, cls, f"a {cls.__name__}")  # a Goal, a Review
+        return self.add_many(
+            name, items, check, write, table=table, kind=kind, cls=cls, doing=doing
+        )
+
     def add_many(
         self,
         name: str,
@@ -1306,11 +1325,9 @@ def _goal_columns(goal: Goal) -> dict[str, Any]:
     }
 
 
-def _in_cycle(column: sa.ColumnElement[Any], cycle_id: str | None) -> sa.ColumnElement[bool]:
+def _in_cycle(column: sa.ColumnElement[Any], cycle_id: str) -> sa.ColumnElement[bool]:
     """A goal belongs to its cycle, and a goal without a cycle to every cycle (as in
-    :class:`~perfkit.CycleData`); ``None``: a cycle id no goal can have."""
-    if cycle_id is None:
-        return column.is_(None)
+    :class:`~perfkit.CycleData`)."""
     return sa.or_(column == cycle_id, column.is_(None))
 
 
@@ -1331,34 +1348,8 @@ class _GoalRepository(_Repository):
     def add_many(self, goals: Iterable[Goal]) -> int:
         """Insert new goals (version 1, each with its audit entry, as ``save(goal)`` does), a
         batch at a time with ``COPY``, all or nothing; returns how many."""
-        items = _many("goals", goals, "goals")
-        s, t = self._s, self._t
-        heads: list[_Head] = []
-
-        def write(batch: list[Goal], _: int) -> None:
-            head = heads.pop() if heads else s.lock_head()
-            heads.append(
-                s.copy_audited(
-                    head,
-                    "goal",
-                    batch,
-                    t.goals,
-                    _GOAL_COLUMNS,
-                    _goal_row,
-                    doing="adding goals",
-                )
-                or head
-            )
-
-        return s.add_many(
-            "goals",
-            items,
-            _typed("goals", Goal, "a Goal"),
-            write,
-            table=t.goals,
-            kind="goal",
-            cls=Goal,
-            doing="adding goals",
+        return self._s.add_audited(
+            "goals", goals, Goal, self._t.goals, "goal", _GOAL_COLUMNS, _goal_row
         )
 
     def version(self, goal_id: str) -> int:
@@ -1499,7 +1490,7 @@ class _GoalRepository(_Repository):
     def iter_in_cycle(self, cycle_id: str) -> Iterator[Goal]:
         """The goals of :meth:`in_cycle`, in the same order, a batch at a time (a server-side
         cursor)."""
-        key = _lookup("cycle_id", cycle_id)
+        key = _read_key("cycle_id", cycle_id)
         t = self._t.goals
         query = sa.select(t.c.id, t.c.doc).where(_in_cycle(t.c.cycle_id, key))
         return self._s.iterate(
@@ -1513,7 +1504,7 @@ class _GoalRepository(_Repository):
     def iter_check_ins(self, cycle_id: str) -> Iterator[CheckIn]:
         """The check-ins of :meth:`goal_set` (those of the goals :meth:`in_cycle` gives),
         chronological, then by id, a batch at a time (a server-side cursor)."""
-        key = _lookup("cycle_id", cycle_id)
+        key = _read_key("cycle_id", cycle_id)
         t = self._t
         g, c = t.goals.c, t.check_ins.c
         query = (
@@ -1804,34 +1795,8 @@ class _ReviewRepository(_Repository):
     def add_many(self, reviews: Iterable[Review]) -> int:
         """Insert new reviews (version 1, each with its audit entry, as ``save(review)``
         does), a batch at a time with ``COPY``, all or nothing; returns how many."""
-        items = _many("reviews", reviews, "reviews")
-        s, t = self._s, self._t
-        heads: list[_Head] = []
-
-        def write(batch: list[Review], _: int) -> None:
-            head = heads.pop() if heads else s.lock_head()
-            heads.append(
-                s.copy_audited(
-                    head,
-                    "review",
-                    batch,
-                    t.reviews,
-                    _REVIEW_COLUMNS,
-                    _review_row,
-                    doing="adding reviews",
-                )
-                or head
-            )
-
-        return s.add_many(
-            "reviews",
-            items,
-            _typed("reviews", Review, "a Review"),
-            write,
-            table=t.reviews,
-            kind="review",
-            cls=Review,
-            doing="adding reviews",
+        return self._s.add_audited(
+            "reviews", reviews, Review, self._t.reviews, "review", _REVIEW_COLUMNS, _review_row
         )
 
     def version(self, review_id: str) -> int:
@@ -1852,12 +1817,11 @@ class _ReviewRepository(_Repository):
 
     def iter_by_cycle(self, cycle_id: str, subject: str | None = None) -> Iterator[Review]:
         """The reviews of :meth:`by_cycle`, by id, a batch at a time (a server-side cursor)."""
-        key = _lookup("cycle_id", cycle_id)
-        who = None if subject is None else _lookup("subject", subject)
+        key = _read_key("cycle_id", cycle_id)
         r = self._t.reviews.c
-        where = [sa.false() if key is None else r.cycle_id == key]
+        where = [r.cycle_id == key]
         if subject is not None:
-            where.append(sa.false() if who is None else r.subject == who)
+            where.append(r.subject == _read_key("subject", subject))
         query = sa.select(r.id, r.doc).where(*where).order_by(r.id)
         return self._s.iterate(
             query, "review", Review, over="reviews", doing=f"reading the reviews of {cycle_id!r}"

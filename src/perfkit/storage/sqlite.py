@@ -1063,6 +1063,37 @@ class SqliteUnitOfWork:
             found.update((r[0], r[1]) for r in self._rows(sql, (*chunk, position)))
         return found
 
+    def _write_once(
+        self,
+        table: str,
+        kind: str,
+        argument: str,
+        batch: Sequence[Any],
+        bad: int,
+        offset: int,
+        insert: Callable[[Sequence[Any]], None],
+        refusal: Callable[[str], Exception] | None,
+    ) -> None:
+        """A batch of write-once records (check-ins, events) whose item ``bad`` (if below the
+        batch's length and ``refusal`` is given) was refused by its checks: the items before it
+        are inserted, then that item is refused for an id stored already (as adding it alone
+        would be) or else with ``refusal(its path)``."""
+        good = batch[:bad]
+        if good:
+            self._insert_new(
+                table=table,
+                kind=kind,
+                argument=argument,
+                items=good,
+                offset=offset,
+                insert=lambda: insert(good),
+                versioned=False,
+            )
+        if refusal is not None and bad < len(batch):
+            here = f"{argument}[{offset + bad}]"
+            self._refuse_if_stored(table, kind, batch[bad], here)
+            raise refusal(here)
+
     def _refuse_if_stored(self, table: str, kind: str, item: object, path: str) -> None:
         """Before refusing ``item`` (a check-in or an event, at ``path`` of the call) for what
         it holds: an id stored already, or earlier in the call (whose records before it are
@@ -1370,22 +1401,16 @@ class _Goals(_Versioned):
                         pass
             bad = i
             break
-        good = batch[:bad]
-        if good:
-            self._uow._insert_new(
-                table="check_ins",
-                kind="check_in",
-                argument="check_ins",
-                items=good,
-                offset=offset,
-                insert=lambda: self._insert_check_ins(good),
-                versioned=False,
-            )
-        if bad < len(batch):
-            self._uow._refuse_if_stored(
-                "check_ins", "check_in", batch[bad], f"check_ins[{offset + bad}]"
-            )
-            raise self._refusal(batch[bad], f"check_ins[{offset + bad}]", metrics)
+        self._uow._write_once(
+            "check_ins",
+            "check_in",
+            "check_ins",
+            batch,
+            bad,
+            offset,
+            self._insert_check_ins,
+            lambda here: self._refusal(batch[bad], here, metrics),
+        )
 
     @staticmethod
     def _refusal(check_in: object, here: str, metrics: dict[str, Metric]) -> ValidationError:
@@ -1618,22 +1643,17 @@ class _Feedback(_Repository):
                 break
             if event.id in wanted and event.id not in asked:
                 asked[event.id] = event
-        good = batch[:bad]
-        if good:
-            self._uow._insert_new(
-                table="feedback",
-                kind="feedback",
-                argument="events",
-                items=good,
-                offset=offset,
-                insert=lambda: self._insert(good),
-                versioned=False,
-            )
-        if refusal is not None:
-            self._uow._refuse_if_stored(
-                "feedback", "feedback", batch[bad], f"events[{offset + bad}]"
-            )
-            raise refusal
+        found = refusal  # named by its own path already
+        self._uow._write_once(
+            "feedback",
+            "feedback",
+            "events",
+            batch,
+            bad,
+            offset,
+            self._insert,
+            None if found is None else lambda _here: found,
+        )
 
     def _related(
         self, requests: Sequence[str]
